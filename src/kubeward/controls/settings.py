@@ -1,0 +1,17 @@
+"""Settings that change what controls consider (from flags and the configuration file)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["DEFAULT_SYSTEM_NAMESPACES", "Settings"]
+
+DEFAULT_SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-lease"})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """``system_namespaces`` belong to the platform: namespace-isolation controls that are
+    about tenants (quotas, limits, default service accounts) skip them."""
+
+    system_namespaces: frozenset[str] = DEFAULT_SYSTEM_NAMESPACES

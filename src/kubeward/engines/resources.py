@@ -1,0 +1,139 @@
+"""Resource governance semantics: LimitRange defaulting and ResourceQuota coverage.
+
+LimitRange (``pkg/apis/core/v1/defaults.go`` ``SetDefaults_LimitRangeItem``, admission
+plugin LimitRanger): for an item of type ``Container`` the API server first defaults
+``default`` from ``max`` and ``defaultRequest`` from ``default``, then from ``min``; at
+admission a container's missing limits come from ``default`` and its missing requests
+from ``defaultRequest``. Before that, pod defaulting (``SetDefaults_Pod``) copies each
+limit to a missing request of init and regular containers.
+
+ResourceQuota: a quota without scopes applies to every pod of its namespace, and once it
+names ``requests.cpu`` (or ``cpu``) every new pod must state it. Scoped quotas apply to
+the pods their scopes match; ``Terminating`` and ``NotTerminating`` together match all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kubeward.k8s.objects import ObjectRef
+from kubeward.snapshot.snapshot import KubeObject
+
+__all__ = [
+    "CONTAINER_RESOURCES",
+    "ContainerDefaults",
+    "QuotaCoverage",
+    "container_defaults",
+    "missing_resources",
+    "quota_coverage",
+]
+
+CONTAINER_RESOURCES = ("requests.cpu", "requests.memory", "limits.cpu", "limits.memory")
+_BOUNDS = {
+    "cpu": ("cpu", "requests.cpu", "limits.cpu"),
+    "memory": ("memory", "requests.memory", "limits.memory"),
+}
+_COMPLEMENTARY_SCOPES = frozenset({"Terminating", "NotTerminating"})
+
+
+@dataclass(frozen=True, slots=True)
+class ContainerDefaults:
+    """The resources LimitRanges in a namespace fill in, and which LimitRanges do."""
+
+    requests: frozenset[str] = frozenset()
+    limits: frozenset[str] = frozenset()
+    sources: tuple[ObjectRef, ...] = ()
+
+
+def _keys(item: Mapping[str, Any], field: str) -> set[str]:
+    values = item.get(field)
+    return set(values) if isinstance(values, Mapping) else set()
+
+
+def container_defaults(limit_ranges: Iterable[KubeObject]) -> ContainerDefaults:
+    requests: set[str] = set()
+    limits: set[str] = set()
+    sources: list[ObjectRef] = []
+    for limit_range in limit_ranges:
+        spec = limit_range.body.get("spec")
+        items = spec.get("limits") if isinstance(spec, Mapping) else None
+        contributes = False
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, Mapping) or item.get("type") != "Container":
+                continue
+            default = _keys(item, "default") | _keys(item, "max")
+            default_request = _keys(item, "defaultRequest") | default | _keys(item, "min")
+            if default or default_request:
+                contributes = True
+            limits |= default
+            requests |= default_request
+        if contributes:
+            sources.append(limit_range.ref)
+    return ContainerDefaults(frozenset(requests), frozenset(limits), tuple(sources))
+
+
+def missing_resources(container: Mapping[str, Any], defaults: ContainerDefaults) -> tuple[str, ...]:
+    """Which of :data:`CONTAINER_RESOURCES` the container still lacks after defaulting."""
+    resources = container.get("resources")
+    resources = resources if isinstance(resources, Mapping) else {}
+    limits = _keys(resources, "limits")
+    requests = _keys(resources, "requests") | limits | defaults.requests
+    limits |= defaults.limits
+    have = {f"requests.{name}" for name in requests} | {f"limits.{name}" for name in limits}
+    return tuple(field for field in CONTAINER_RESOURCES if field not in have)
+
+
+@dataclass(frozen=True, slots=True)
+class QuotaCoverage:
+    """For ``cpu`` and ``memory``: the quotas that bound it for every pod of the namespace
+    (empty when none does)."""
+
+    bounded_by: Mapping[str, tuple[ObjectRef, ...]]
+
+    @property
+    def unbounded(self) -> tuple[str, ...]:
+        return tuple(resource for resource in _BOUNDS if not self.bounded_by.get(resource))
+
+
+def _scopes(quota: KubeObject) -> frozenset[str]:
+    spec = quota.body.get("spec")
+    if not isinstance(spec, Mapping):
+        return frozenset()
+    scopes = {scope for scope in spec.get("scopes") or [] if isinstance(scope, str)}
+    selector = spec.get("scopeSelector")
+    expressions = selector.get("matchExpressions") if isinstance(selector, Mapping) else None
+    for expression in expressions if isinstance(expressions, list) else []:
+        if isinstance(expression, Mapping) and isinstance(expression.get("scopeName"), str):
+            operator = expression.get("operator")
+            values = expression.get("values") or []
+            # A PriorityClass "In" or "NotIn" narrows the pods as much as a scope does.
+            scopes.add(
+                expression["scopeName"]
+                if operator == "Exists" or not values
+                else f"{expression['scopeName']}?"
+            )
+    return frozenset(scopes)
+
+
+def quota_coverage(quotas: Iterable[KubeObject]) -> QuotaCoverage:
+    bounded: dict[str, list[ObjectRef]] = {resource: [] for resource in _BOUNDS}
+    scoped: dict[str, dict[str, list[ObjectRef]]] = {resource: {} for resource in _BOUNDS}
+    for quota in quotas:
+        spec = quota.body.get("spec")
+        hard = spec.get("hard") if isinstance(spec, Mapping) else None
+        if not isinstance(hard, Mapping):
+            continue
+        scopes = _scopes(quota)
+        for resource, names in _BOUNDS.items():
+            if not any(name in hard for name in names):
+                continue
+            if not scopes:
+                bounded[resource].append(quota.ref)
+            elif len(scopes) == 1 and scopes <= _COMPLEMENTARY_SCOPES:
+                scoped[resource].setdefault(next(iter(scopes)), []).append(quota.ref)
+    for resource, by_scope in scoped.items():
+        if set(by_scope) == _COMPLEMENTARY_SCOPES:
+            bounded[resource].extend(ref for refs in by_scope.values() for ref in refs)
+    return QuotaCoverage({resource: tuple(refs) for resource, refs in bounded.items()})

@@ -1,0 +1,85 @@
+"""Reading inputs into a Snapshot, with every input problem located (file and line).
+
+This is the one place that joins the sources (files, stdin, a live cluster) to the
+snapshot; the CLI and library users call :func:`load` or :func:`load_cluster`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from kubeward.errors import InputError
+from kubeward.k8s.objects import format_path
+from kubeward.snapshot.snapshot import Snapshot, build
+from kubeward.sources.files import Limits, ReadResult, read_inputs
+from kubeward.sources.locate import Locator
+
+__all__ = ["Inputs", "load", "load_cluster"]
+
+
+@dataclass
+class Inputs:
+    """A snapshot and what reading it met: input errors (fatal ones dropped a document,
+    the others dropped a field), notes, and a :class:`Locator` for field lines."""
+
+    snapshot: Snapshot
+    errors: list[InputError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    locator: Locator = field(default_factory=Locator)
+    files: int = 0
+    sources: tuple[str, ...] = ()
+
+
+def load(
+    paths: Sequence[str],
+    *,
+    limits: Limits = Limits(),
+    default_namespace: str | None = None,
+    whole_cluster: bool | None = None,
+    stdin: BinaryIO | None = None,
+    on_file: Callable[[str], None] | None = None,
+) -> Inputs:
+    """Read files, directories and ``-`` (stdin) into an :class:`Inputs`."""
+    read = read_inputs(paths, limits, stdin=stdin, on_file=on_file)
+    locator = Locator(stdin_text=read.stdin_text, max_file_bytes=limits.max_file_bytes)
+    return _assemble(read, locator, tuple(paths), default_namespace, whole_cluster)
+
+
+def load_cluster(
+    *,
+    context: str | None = None,
+    kubeconfig: str | None = None,
+    include_secrets: bool = True,
+    on_resource: Callable[[str], None] | None = None,
+) -> Inputs:
+    """Read a live cluster (list and get only; Secrets as metadata only)."""
+    from kubeward.sources import cluster  # the Kubernetes client is imported only when needed
+
+    read, name = cluster.read_cluster(
+        context=context, kubeconfig=kubeconfig, include_secrets=include_secrets, on_resource=on_resource
+    )
+    return _assemble(read, Locator(), (name,), None, True)
+
+
+def _assemble(
+    read: ReadResult,
+    locator: Locator,
+    sources: tuple[str, ...],
+    default_namespace: str | None,
+    whole_cluster: bool | None,
+) -> Inputs:
+    snapshot = build(read.records, default_namespace=default_namespace, whole_cluster=whole_cluster)
+    errors = list(read.errors)
+    for obj, problem in snapshot.field_problems:
+        errors.append(
+            InputError(
+                obj.origin.file,
+                f"{obj.ref}: {format_path(problem.path)}: {problem.message}; the field is ignored",
+                locator.line(obj.origin, problem.path),
+                obj.origin.document,
+                fatal=False,
+            )
+        )
+    return Inputs(snapshot, errors, list(read.notes), locator, read.files, sources)

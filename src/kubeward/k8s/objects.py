@@ -1,0 +1,112 @@
+"""Object references, origins and field paths: how kubeward names an object and a place.
+
+Raw Kubernetes objects stay plain dicts (``body``); these small frozen records say which
+object a body is (:class:`ObjectRef`), where it was read (:class:`Origin`) and which field a
+finding is about (a :data:`Path`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "GroupKind",
+    "ObjectRef",
+    "Origin",
+    "Path",
+    "Record",
+    "format_path",
+    "split_api_version",
+]
+
+Path = tuple[str | int, ...]
+"""A field path inside an object body: ``("spec", "containers", 0, "image")``."""
+
+
+def format_path(path: Path) -> str:
+    """``spec.containers[0].image``; keys that are not identifiers are quoted."""
+    out: list[str] = []
+    for part in path:
+        if isinstance(part, int):
+            out.append(f"[{part}]")
+        elif part.replace("_", "a").replace("-", "a").isalnum():
+            out.append(f".{part}" if out else part)
+        else:
+            out.append(f"[{part!r}]")
+    return "".join(out)
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    """``"apps/v1"`` -> ``("apps", "v1")``; ``"v1"`` -> ``("", "v1")`` (the core group)."""
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class GroupKind:
+    """An API group and kind: what a type *is*, independent of its version."""
+
+    group: str
+    kind: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}.{self.group}" if self.group else self.kind
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class ObjectRef:
+    """Which object: kind (with its API group), namespace and name.
+
+    ``namespace`` is empty for cluster-scoped objects, and for namespaced objects whose
+    manifest leaves the namespace to apply time (``kubectl apply -n``).
+    """
+
+    kind: str
+    name: str
+    namespace: str = ""
+    group: str = ""
+
+    @property
+    def group_kind(self) -> GroupKind:
+        return GroupKind(self.group, self.kind)
+
+    def __str__(self) -> str:
+        kind = f"{self.kind}.{self.group}" if self.group else self.kind
+        name = self.name or "<unnamed>"
+        return f"{kind} {self.namespace}/{name}" if self.namespace else f"{kind} {name}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"group": self.group, "kind": self.kind, "namespace": self.namespace, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where an object was read: file (``-`` for stdin, ``cluster:<context>`` when live), the
+    0-based index of its YAML document, its 1-based line, its place inside the document
+    (``("items", 3)`` for the fourth item of a List) and, for Helm-rendered streams, the
+    chart template named by the ``# Source:`` comment."""
+
+    file: str
+    document: int = 0
+    line: int | None = None
+    path: Path = ()
+    template: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"file": self.file, "document": self.document, "line": self.line}
+        if self.template is not None:
+            out["template"] = self.template
+        return out
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where} ({self.template})" if self.template else where
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One object as a source read it: its body and where it came from."""
+
+    body: dict[str, Any]
+    origin: Origin

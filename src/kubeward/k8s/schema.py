@@ -1,0 +1,205 @@
+"""Check an object's read fields against their TypedDict and drop what does not fit.
+
+Kubernetes decodes ``null`` as "unset", so a null field is removed silently (and reported
+only when the field is required). A field of the wrong type (``containers: "x"``,
+``metadata: []``, ``privileged: "true"``) would make the API server reject the object; it
+is removed and reported as a :class:`FieldProblem`, and everything else in the object is
+still analysed. Integral floats are accepted where integers are expected, because
+``sigs.k8s.io/yaml`` writes YAML's ``1.0`` to JSON as ``1``.
+
+Checks are compiled once per TypedDict from its annotations (``Required`` keys included).
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Union, get_args, get_origin, get_type_hints, is_typeddict
+
+from kubeward.k8s import types as k8s_types
+from kubeward.k8s.objects import GroupKind, Path
+
+__all__ = ["FieldProblem", "check_object", "check_value", "schema_for"]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldProblem:
+    """A field that was missing or of the wrong type; ``path`` is inside the object body."""
+
+    path: Path
+    message: str
+
+
+_INVALID = object()
+_Checker = Callable[[Any, Path, list[FieldProblem]], Any]
+_TYPE_NAMES = {str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+def _scalar_checker(expected: tuple[type, ...]) -> _Checker:
+    wants_int = int in expected and float not in expected
+    names = " or ".join(_TYPE_NAMES[kind] for kind in expected)
+
+    def check(value: Any, path: Path, problems: list[FieldProblem]) -> Any:
+        if isinstance(value, bool):
+            if bool in expected:
+                return value
+        elif isinstance(value, expected):
+            return value
+        elif wants_int and isinstance(value, float) and value.is_integer():
+            return int(value)
+        problems.append(FieldProblem(path, f"expected {names}, got {_describe(value)}"))
+        return _INVALID
+
+    return check
+
+
+def _list_checker(item: _Checker) -> _Checker:
+    def check(value: Any, path: Path, problems: list[FieldProblem]) -> Any:
+        if not isinstance(value, list):
+            problems.append(FieldProblem(path, f"expected a list, got {_describe(value)}"))
+            return _INVALID
+        kept = []
+        for index, element in enumerate(value):
+            if element is None:
+                problems.append(FieldProblem((*path, index), "expected a value, got null"))
+                continue
+            checked = item(element, (*path, index), problems)
+            if checked is not _INVALID:
+                kept.append(checked)
+        if len(kept) != len(value) or any(a is not b for a, b in zip(kept, value, strict=True)):
+            value[:] = kept
+        return value
+
+    return check
+
+
+def _map_checker(item: _Checker) -> _Checker:
+    def check(value: Any, path: Path, problems: list[FieldProblem]) -> Any:
+        if not isinstance(value, dict):
+            problems.append(FieldProblem(path, f"expected a mapping, got {_describe(value)}"))
+            return _INVALID
+        for key in list(value):
+            element = value[key]
+            if element is None:
+                continue
+            checked = item(element, (*path, key), problems)
+            if checked is _INVALID:
+                del value[key]
+            elif checked is not element:
+                value[key] = checked
+        return value
+
+    return check
+
+
+def _typed_dict_checker(typed_dict: type) -> _Checker:
+    hints = get_type_hints(typed_dict)
+    required = frozenset(typed_dict.__required_keys__)  # type: ignore[attr-defined]
+    fields = {name: _compile(hint) for name, hint in hints.items()}
+
+    def check(value: Any, path: Path, problems: list[FieldProblem]) -> Any:
+        if not isinstance(value, dict):
+            problems.append(FieldProblem(path, f"expected a mapping, got {_describe(value)}"))
+            return _INVALID
+        for name, field_check in fields.items():
+            if name not in value:
+                if name in required:
+                    problems.append(FieldProblem((*path, name), "required field is missing"))
+                continue
+            element = value[name]
+            if element is None:
+                del value[name]
+                if name in required:
+                    problems.append(FieldProblem((*path, name), "required field is null"))
+                continue
+            checked = field_check(element, (*path, name), problems)
+            if checked is _INVALID:
+                del value[name]
+            elif checked is not element:
+                value[name] = checked
+        return value
+
+    return check
+
+
+def _compile(hint: Any) -> _Checker:
+    if is_typeddict(hint):
+        return _typed_dict_checker(hint)
+    origin = get_origin(hint)
+    if origin is list:
+        return _list_checker(_compile(get_args(hint)[0]))
+    if origin is dict:
+        return _map_checker(_compile(get_args(hint)[1]))
+    if origin in (Union, types.UnionType):
+        return _scalar_checker(get_args(hint))
+    if hint is typing.Any:
+        return lambda value, path, problems: value
+    if hint in (str, bool, int, float):
+        return _scalar_checker((hint,))
+    raise TypeError(f"no check for {hint!r}")  # pragma: no cover - a bad TypedDict
+
+
+@cache
+def _checker_for(typed_dict: type) -> _Checker:
+    return _typed_dict_checker(typed_dict)
+
+
+_KIND_SCHEMAS: Mapping[GroupKind, type] = {
+    GroupKind("", "Pod"): k8s_types.Pod,
+    GroupKind("", "PodTemplate"): k8s_types.PodTemplate,
+    GroupKind("", "ReplicationController"): k8s_types.TemplatedWorkload,
+    GroupKind("apps", "Deployment"): k8s_types.TemplatedWorkload,
+    GroupKind("apps", "ReplicaSet"): k8s_types.TemplatedWorkload,
+    GroupKind("apps", "StatefulSet"): k8s_types.TemplatedWorkload,
+    GroupKind("apps", "DaemonSet"): k8s_types.TemplatedWorkload,
+    GroupKind("extensions", "Deployment"): k8s_types.TemplatedWorkload,
+    GroupKind("extensions", "ReplicaSet"): k8s_types.TemplatedWorkload,
+    GroupKind("extensions", "DaemonSet"): k8s_types.TemplatedWorkload,
+    GroupKind("batch", "Job"): k8s_types.TemplatedWorkload,
+    GroupKind("batch", "CronJob"): k8s_types.CronJob,
+    GroupKind("", "Namespace"): k8s_types.Namespace,
+    GroupKind("", "ServiceAccount"): k8s_types.ServiceAccount,
+    GroupKind("", "ResourceQuota"): k8s_types.ResourceQuota,
+    GroupKind("", "LimitRange"): k8s_types.LimitRange,
+    GroupKind("apiextensions.k8s.io", "CustomResourceDefinition"): k8s_types.CustomResourceDefinition,
+}
+
+
+class _AnyObject(typing.TypedDict, total=False):
+    metadata: k8s_types.ObjectMeta
+
+
+def schema_for(group_kind: GroupKind) -> type:
+    """The TypedDict an object of this kind is checked against (metadata only if unknown)."""
+    return _KIND_SCHEMAS.get(group_kind, _AnyObject)
+
+
+def check_object(group_kind: GroupKind, body: dict[str, Any]) -> list[FieldProblem]:
+    """Check ``body`` in place against its kind's schema; return what was wrong."""
+    problems: list[FieldProblem] = []
+    _checker_for(schema_for(group_kind))(body, (), problems)
+    return problems
+
+
+def check_value(typed_dict: type, value: dict[str, Any], path: Path) -> list[FieldProblem]:
+    """Check one nested value (a custom workload's pod template) in place."""
+    problems: list[FieldProblem] = []
+    _checker_for(typed_dict)(value, path, problems)
+    return problems

@@ -1,0 +1,89 @@
+"""The terminal report: findings grouped by section with scores, then input errors and notes."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from kubeward.controls.finding import Severity
+from kubeward.controls.registry import SECTIONS
+from kubeward.reports.model import Report
+
+__all__ = ["render_table"]
+
+_STYLES = {
+    Severity.CRITICAL: "bold white on red",
+    Severity.HIGH: "bold red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
+
+
+def _score(value: float | None) -> Text:
+    if value is None:
+        return Text("n/a", style="dim")
+    style = "green" if value >= 90 else "yellow" if value >= 60 else "red"
+    return Text(f"{value:.1f}", style=style)
+
+
+def render_table(report: Report, console: Console) -> None:
+    result = report.result
+    state = "whole-cluster state" if report.whole_cluster else "partial state (manifests)"
+    console.print(
+        f"[bold]kubeward {escape(report.tool_version)}[/] · {report.objects} objects from "
+        f"{escape(', '.join(report.inputs))} · {state}"
+    )
+    scores = result.section_scores()
+    for section, title in SECTIONS.items():
+        findings = [finding for finding in result.findings if report.control(finding).section == section]
+        if section not in scores:
+            continue
+        console.print()
+        heading = Text.assemble((f"{title} ({section})", "bold"), " · score ", _score(scores[section]))
+        console.print(heading)
+        if not findings:
+            console.print("  [green]no findings[/]")
+            continue
+        table = Table(show_edge=False, pad_edge=False, expand=False, header_style="bold")
+        table.add_column("severity")
+        table.add_column("control", no_wrap=True)
+        table.add_column("object")
+        table.add_column("location")
+        table.add_column("finding")
+        for finding in findings:
+            severity = report.control(finding).severity
+            table.add_row(
+                Text(severity.label, style=_STYLES[severity]),
+                finding.control_id,
+                escape(str(finding.ref)),
+                escape(str(report.location(finding))),
+                escape(finding.detail),
+            )
+        console.print(table)
+    for message in result.errors:
+        console.print(f"[bold red]error[/] {escape(message)}")
+    counts = report.severity_counts()
+    console.print()
+    console.print(
+        Text.assemble(
+            ("Summary: ", "bold"),
+            f"{len(result.findings)} findings (",
+            ", ".join(f"{count} {label}" for label, count in counts.items()),
+            f"), {len(result.suppressed)} suppressed · overall score ",
+            _score(result.overall_score()),
+            "/100",
+        )
+    )
+    if report.input_errors:
+        console.print(f"[bold red]Input errors ({len(report.input_errors)}):[/]")
+        for error in report.input_errors:
+            kind = "error" if error.fatal else "warning"
+            console.print(f"  {kind}: {escape(str(error))}")
+    for note in report.notes:
+        console.print(f"[dim]note: {escape(note)}[/]")
+    if report.fail_on is not None:
+        verdict = "[bold red]FAILED[/]" if report.failed else "[bold green]PASSED[/]"
+        console.print(f"{verdict} (--fail-on {report.fail_on.label})")

@@ -1,0 +1,352 @@
+"""The Snapshot: every object of the input, indexed, plus the views engines share.
+
+Built once from the records the sources read (:func:`build`); engines and controls only
+read it. Indexes: by group+kind, by namespace, by name, and by label (for selectors).
+Views:
+
+* :attr:`Snapshot.workloads` - one :class:`Workload` per top owner. A Deployment, its
+  ReplicaSets and their Pods (as in a live dump) are one workload, reported on the
+  Deployment and analysed from its template; a Pod whose controller is not in the input
+  is reported on that controller as its ``ownerReferences`` name it.
+* :meth:`Snapshot.namespace_labels` - a namespace's labels with the
+  ``kubernetes.io/metadata.name`` label the API server sets on every namespace.
+
+Building also checks each object's read fields against their types
+(:mod:`kubeward.k8s.schema`); what does not fit is dropped and listed in
+:attr:`Snapshot.field_problems`, and the rest of the object is still analysed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from kubeward.k8s import schema, selectors
+from kubeward.k8s import types as k8s_types
+from kubeward.k8s.objects import GroupKind, ObjectRef, Origin, Path, Record, split_api_version
+from kubeward.k8s.resources import BUILTIN, ResourceTable
+from kubeward.k8s.workloads import (
+    NOT_WORKLOAD_OWNERS,
+    WORKLOAD_KINDS,
+    TemplateLocation,
+    controller_ref,
+    template_location,
+)
+
+__all__ = ["NAMESPACE_NAME_LABEL", "KubeObject", "Snapshot", "Workload", "build"]
+
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
+NAMESPACE = GroupKind("", "Namespace")
+_CRD = GroupKind("apiextensions.k8s.io", "CustomResourceDefinition")
+_EMPTY: Mapping[str, Any] = {}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class KubeObject:
+    """One object: its body (never mutated once built), reference and origin."""
+
+    body: Mapping[str, Any]
+    ref: ObjectRef
+    origin: Origin
+    api_version: str
+
+    @property
+    def metadata(self) -> Mapping[str, Any]:
+        metadata = self.body.get("metadata")
+        return metadata if isinstance(metadata, Mapping) else _EMPTY
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        labels = self.metadata.get("labels")
+        return labels if isinstance(labels, Mapping) else _EMPTY
+
+    @property
+    def annotations(self) -> Mapping[str, str]:
+        annotations = self.metadata.get("annotations")
+        return annotations if isinstance(annotations, Mapping) else _EMPTY
+
+    @property
+    def group_kind(self) -> GroupKind:
+        return self.ref.group_kind
+
+    def __repr__(self) -> str:
+        return f"KubeObject({self.ref}, {self.origin})"
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Workload:
+    """Pods-to-be: the pod template of one top owner and every input object it covers.
+
+    ``ref`` is where findings go (the top owner, possibly absent from the input: see
+    ``owner_in_input``); ``source`` is the object whose template is analysed, and
+    ``spec_path``/``metadata_path`` locate that template inside ``source.body``.
+    """
+
+    ref: ObjectRef
+    source: KubeObject
+    location: TemplateLocation
+    pod_spec: Mapping[str, Any]
+    pod_metadata: Mapping[str, Any]
+    members: tuple[KubeObject, ...]
+    owner_in_input: bool
+
+    @property
+    def namespace(self) -> str:
+        return self.source.ref.namespace
+
+    @property
+    def spec_path(self) -> Path:
+        return self.location.spec
+
+    @property
+    def labels(self) -> Mapping[str, str]:
+        labels = self.pod_metadata.get("labels")
+        return labels if isinstance(labels, Mapping) else _EMPTY
+
+    @property
+    def annotations(self) -> Mapping[str, str]:
+        """The owner's annotations (where users put ``kubeward.io/ignore``)."""
+        return self.source.annotations
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The indexed input. ``whole_cluster`` says the input is a whole cluster's state
+    (a live read, or a dump holding the ``default`` and ``kube-system`` namespaces), so
+    absence means absence (a namespace that is not there does not exist)."""
+
+    objects: tuple[KubeObject, ...]
+    kubeconfigs: tuple[KubeObject, ...] = ()
+    resources: ResourceTable = BUILTIN
+    whole_cluster: bool = False
+    field_problems: tuple[tuple[KubeObject, schema.FieldProblem], ...] = ()
+    _by_kind: Mapping[GroupKind, tuple[KubeObject, ...]] = field(init=False, repr=False)
+    _by_name: Mapping[tuple[GroupKind, str, str], tuple[KubeObject, ...]] = field(init=False, repr=False)
+    _by_namespace: Mapping[str, tuple[KubeObject, ...]] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        by_kind: dict[GroupKind, list[KubeObject]] = defaultdict(list)
+        by_name: dict[tuple[GroupKind, str, str], list[KubeObject]] = defaultdict(list)
+        by_namespace: dict[str, list[KubeObject]] = defaultdict(list)
+        for obj in self.objects:
+            ref = obj.ref
+            by_kind[ref.group_kind].append(obj)
+            by_name[(ref.group_kind, ref.namespace, ref.name)].append(obj)
+            if ref.namespace:
+                by_namespace[ref.namespace].append(obj)
+        object.__setattr__(self, "_by_kind", {key: tuple(value) for key, value in by_kind.items()})
+        object.__setattr__(self, "_by_name", {key: tuple(value) for key, value in by_name.items()})
+        object.__setattr__(self, "_by_namespace", {key: tuple(value) for key, value in by_namespace.items()})
+
+    def of_kind(self, group_kind: GroupKind) -> tuple[KubeObject, ...]:
+        return self._by_kind.get(group_kind, ())
+
+    def get(self, group_kind: GroupKind, namespace: str, name: str) -> KubeObject | None:
+        """The object of this kind and name (the first one, if the input defines it twice)."""
+        found = self._by_name.get((group_kind, namespace, name))
+        return found[0] if found else None
+
+    def in_namespace(self, namespace: str) -> tuple[KubeObject, ...]:
+        return self._by_namespace.get(namespace, ())
+
+    def in_namespace_of_kind(self, group_kind: GroupKind, namespace: str) -> tuple[KubeObject, ...]:
+        return tuple(obj for obj in self.of_kind(group_kind) if obj.ref.namespace == namespace)
+
+    @cached_property
+    def namespaces(self) -> Mapping[str, KubeObject]:
+        """The Namespace objects in the input, by name."""
+        return {obj.ref.name: obj for obj in self.of_kind(NAMESPACE)}
+
+    @cached_property
+    def namespace_names(self) -> frozenset[str]:
+        """Every namespace the input declares or puts an object in."""
+        return frozenset(self.namespaces) | frozenset(self._by_namespace)
+
+    def namespace_labels(self, name: str) -> Mapping[str, str]:
+        """The namespace's labels as the API server holds them (name label included)."""
+        namespace = self.namespaces.get(name)
+        labels = dict(namespace.labels) if namespace is not None else {}
+        labels[NAMESPACE_NAME_LABEL] = name
+        return labels
+
+    def select(
+        self, group_kind: GroupKind, namespace: str, selector: selectors.Selector
+    ) -> tuple[KubeObject, ...]:
+        """Objects of ``group_kind`` in ``namespace`` whose labels match ``selector``."""
+        if selector.selects_nothing:
+            return ()
+        candidates = self._label_index.get((group_kind, namespace))
+        if candidates is None:
+            return ()
+        pool: Iterable[KubeObject] = candidates[None]
+        for requirement in selector.requirements:
+            if requirement.operator in ("Equals", "In"):
+                by_value = candidates.get(requirement.key)
+                if by_value is None:
+                    return ()
+                pool = [obj for value in sorted(requirement.values) for obj in by_value.get(value, ())]
+                break
+        return tuple(obj for obj in pool if selector.matches(obj.labels))
+
+    @cached_property
+    def _label_index(self) -> Mapping[tuple[GroupKind, str], dict[Any, Any]]:
+        index: dict[tuple[GroupKind, str], dict[Any, Any]] = {}
+        for obj in self.objects:
+            entry = index.setdefault((obj.ref.group_kind, obj.ref.namespace), {None: []})
+            entry[None].append(obj)
+            for key, value in obj.labels.items():
+                entry.setdefault(key, {}).setdefault(value, []).append(obj)
+        return index
+
+    @cached_property
+    def workloads(self) -> tuple[Workload, ...]:
+        """One workload per top owner, sorted by reference."""
+        return _workloads(self)
+
+
+# --- building ----------------------------------------------------------------------------
+
+
+def build(
+    records: Iterable[Record],
+    *,
+    default_namespace: str | None = None,
+    whole_cluster: bool | None = None,
+) -> Snapshot:
+    """Index ``records``. ``default_namespace`` is given to namespaced objects whose
+    manifest has none (as ``kubectl apply -n`` would); ``whole_cluster=None`` decides from
+    the input (see :class:`Snapshot`)."""
+    records = list(records)
+    crds = [record.body for record in records if _group_kind(record.body) == _CRD]
+    table = BUILTIN.with_crds(crds)
+    objects: list[KubeObject] = []
+    kubeconfigs: list[KubeObject] = []
+    problems: list[tuple[KubeObject, schema.FieldProblem]] = []
+    for record in records:
+        body = record.body
+        group_kind = _group_kind(body)
+        if group_kind == GroupKind("", "Config") and body.get("apiVersion") == "v1":
+            kubeconfigs.append(KubeObject(body, ObjectRef("Config", record.origin.file), record.origin, "v1"))
+            continue
+        found = schema.check_object(group_kind, body)
+        obj = KubeObject(
+            body, _ref(group_kind, body, table, default_namespace), record.origin, body["apiVersion"]
+        )
+        if group_kind not in WORKLOAD_KINDS and template_location(group_kind, body) is not None:
+            template = body["spec"]["template"]  # a custom workload: check its template too
+            found += schema.check_value(k8s_types.PodTemplateSpec, template, ("spec", "template"))
+        problems.extend((obj, problem) for problem in found)
+        objects.append(obj)
+    if whole_cluster is None:
+        declared = {obj.ref.name for obj in objects if obj.ref.group_kind == NAMESPACE}
+        whole_cluster = {"default", "kube-system"} <= declared
+    return Snapshot(tuple(objects), tuple(kubeconfigs), table, whole_cluster, tuple(problems))
+
+
+def _group_kind(body: Mapping[str, Any]) -> GroupKind:
+    return GroupKind(split_api_version(str(body.get("apiVersion", "")))[0], str(body.get("kind", "")))
+
+
+def _ref(
+    group_kind: GroupKind, body: Mapping[str, Any], table: ResourceTable, default_namespace: str | None
+) -> ObjectRef:
+    metadata = body.get("metadata")
+    metadata = metadata if isinstance(metadata, Mapping) else _EMPTY
+    name = metadata.get("name") or metadata.get("generateName") or ""
+    namespace = metadata.get("namespace") or ""
+    namespaced = table.is_namespaced(group_kind)
+    if namespaced is False:
+        namespace = ""
+    elif namespaced and not namespace and default_namespace:
+        namespace = default_namespace
+    return ObjectRef(group_kind.kind, name, namespace, group_kind.group)
+
+
+def _get_path(body: Mapping[str, Any], path: Path) -> Any:
+    value: Any = body
+    for part in path:
+        if isinstance(value, Mapping) and isinstance(part, str):
+            value = value.get(part)
+        else:
+            return None
+    return value
+
+
+def _workloads(snapshot: Snapshot) -> tuple[Workload, ...]:
+    candidates: list[tuple[KubeObject, TemplateLocation]] = []
+    for obj in snapshot.objects:
+        location = template_location(obj.group_kind, obj.body)
+        if location is not None:
+            candidates.append((obj, location))
+    by_uid = {obj.metadata["uid"]: obj for obj, _ in candidates if isinstance(obj.metadata.get("uid"), str)}
+    by_name = {(obj.ref.kind, obj.ref.namespace, obj.ref.name): obj for obj, _ in reversed(candidates)}
+    locations = {id(obj): location for obj, location in candidates}
+
+    groups: dict[ObjectRef, list[KubeObject]] = defaultdict(list)
+    sources: dict[ObjectRef, KubeObject] = {}
+    for obj, _ in candidates:
+        source, ref = _top_owner(obj, by_uid, by_name)
+        groups[ref].append(obj)
+        current = sources.get(ref)
+        if current is None or _rank(source) < _rank(current):
+            sources[ref] = source
+
+    workloads: list[Workload] = []
+    for ref, members in groups.items():
+        source = sources[ref]
+        location = locations[id(source)]
+        pod_spec = _get_path(source.body, location.spec)
+        if not isinstance(pod_spec, Mapping):
+            continue  # no usable template: the field check reported why
+        pod_metadata = _get_path(source.body, location.metadata)
+        workloads.append(
+            Workload(
+                ref=ref,
+                source=source,
+                location=location,
+                pod_spec=pod_spec,
+                pod_metadata=pod_metadata if isinstance(pod_metadata, Mapping) else _EMPTY,
+                members=tuple(members),
+                owner_in_input=ref == source.ref,
+            )
+        )
+    workloads.sort(key=lambda workload: workload.ref)
+    return tuple(workloads)
+
+
+def _rank(obj: KubeObject) -> tuple[int, str]:
+    """Which member's template to analyse when several stand for an absent owner: a
+    controller before a pod, then the first by name."""
+    return (1 if obj.ref.kind == "Pod" else 0, obj.ref.name)
+
+
+def _top_owner(
+    obj: KubeObject,
+    by_uid: Mapping[str, KubeObject],
+    by_name: Mapping[tuple[str, str, str], KubeObject],
+) -> tuple[KubeObject, ObjectRef]:
+    """(the highest owner present in the input, the ref findings go to)."""
+    current = obj
+    seen = {id(obj)}
+    while True:
+        controller = controller_ref(current.metadata)
+        if controller is None or controller.group_kind in NOT_WORKLOAD_OWNERS:
+            return current, current.ref
+        owner = by_uid.get(controller.uid) if controller.uid else None
+        if owner is None:
+            owner = by_name.get((controller.group_kind.kind, current.ref.namespace, controller.name))
+        if owner is None:
+            absent = ObjectRef(
+                controller.group_kind.kind,
+                controller.name,
+                current.ref.namespace,
+                controller.group_kind.group,
+            )
+            return current, absent
+        if id(owner) in seen:  # an ownership cycle: stop where it closes
+            return current, current.ref
+        seen.add(id(owner))
+        current = owner

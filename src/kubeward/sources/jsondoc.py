@@ -1,0 +1,156 @@
+"""JSON streams read the way kubectl reads them: one or more concatenated JSON values.
+
+Every value becomes a :class:`~kubeward.sources.goyaml.ComposedDocument`, as YAML documents
+do, so the rest of the sources treat both alike. Duplicate keys (which ``encoding/json``
+silently resolves to the last value, and strict server-side validation rejects) are
+reported with their line. The elements of a top-level ``items`` array get their own lines,
+because a ``kubectl get -o json`` dump is one List whose items are the objects.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from kubeward.sources.goyaml import ComposedDocument, DocumentProblem, YAMLFailure
+
+__all__ = ["decode_json_stream"]
+
+_WHITESPACE = re.compile(r"[ \t\r\n]*")
+
+
+class _Duplicates:
+    """The ``object_pairs_hook`` that records duplicate keys (last value wins, as in Go)."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    self.keys.append(key)
+                seen.add(key)
+        return result
+
+
+def decode_json_stream(text: str, *, line_offset: int = 0) -> Iterator[ComposedDocument]:
+    """Decode each top-level JSON value of ``text``; a syntax error ends the stream."""
+    duplicates = _Duplicates()
+    decoder = json.JSONDecoder(object_pairs_hook=duplicates)
+    lines = _LineCounter(text, line_offset)
+    position = _skip_whitespace(text, 0)
+    index = 0
+    while position < len(text):
+        line = lines.at(position)
+        start = position
+        try:
+            value, item_lines, position = _decode_value(decoder, text, position, lines)
+        except json.JSONDecodeError as error:
+            bad_line = lines.at(error.pos)
+            message = f"invalid JSON: {error.msg} (column {error.colno})"
+            yield ComposedDocument(index, bad_line, error=YAMLFailure(message, bad_line))
+            return
+        problems: list[DocumentProblem] = []
+        if duplicates.keys:
+            problems = _duplicate_lines(text, start, position, line, duplicates.keys)
+            duplicates.keys.clear()
+        yield ComposedDocument(index, line, value=value, problems=problems, item_lines=item_lines)
+        index += 1
+        position = _skip_whitespace(text, position)
+
+
+def _duplicate_lines(text: str, start: int, end: int, line: int, keys: list[str]) -> list[DocumentProblem]:
+    """Find each duplicate key's line by reading the value again as YAML flow (JSON is),
+    which reports duplicates with their lines; the value's own line if that fails."""
+    from kubeward.sources.goyaml import compose_documents
+
+    padded = "\n" * (line - 1) + text[start:end]
+    for document in compose_documents(padded):
+        if document.error is None and document.problems:
+            return document.problems
+    return [DocumentProblem(line, f"duplicate key {key!r}; the last value is used") for key in keys]
+
+
+def _decode_value(
+    decoder: json.JSONDecoder, text: str, position: int, lines: _LineCounter
+) -> tuple[Any, dict[int, int], int]:
+    """A top-level value; for an object with an ``items`` array, each item's line too."""
+    if text[position] != "{":
+        value, end = decoder.raw_decode(text, position)
+        return value, {}, end
+    pairs: list[tuple[str, Any]] = []
+    item_lines: dict[int, int] = {}
+    position = _skip(text, position + 1)
+    if text[position] == "}":
+        return {}, {}, position + 1
+    while True:
+        key, position = decoder.raw_decode(text, position)
+        if not isinstance(key, str):
+            raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, position)
+        position = _expect(text, _skip(text, position), ":")
+        position = _skip(text, position)
+        if key == "items" and text[position] == "[":
+            items: list[Any] = []
+            position = _skip(text, position + 1)
+            if text[position] == "]":
+                position += 1
+            else:
+                while True:
+                    item_lines[len(items)] = lines.at(position)
+                    item, position = decoder.raw_decode(text, position)
+                    items.append(item)
+                    position = _skip(text, position)
+                    if text[position] == "]":
+                        position += 1
+                        break
+                    position = _skip(text, _expect(text, position, ","))
+            pairs.append((key, items))
+        else:
+            value, position = decoder.raw_decode(text, position)
+            pairs.append((key, value))
+        position = _skip(text, position)
+        if text[position : position + 1] == "}":
+            hook = decoder.object_pairs_hook
+            assert hook is not None
+            return hook(pairs), item_lines, position + 1
+        position = _skip(text, _expect(text, position, ","))
+
+
+def _skip_whitespace(text: str, position: int) -> int:
+    match = _WHITESPACE.match(text, position)
+    return match.end() if match is not None else position
+
+
+def _skip(text: str, position: int) -> int:
+    end = _skip_whitespace(text, position)
+    if end >= len(text):
+        raise json.JSONDecodeError("Unexpected end of input", text, end)
+    return end
+
+
+def _expect(text: str, position: int, char: str) -> int:
+    if text[position : position + 1] != char:
+        raise json.JSONDecodeError(f"Expecting {char!r} delimiter", text, position)
+    return position + 1
+
+
+class _LineCounter:
+    """1-based line of an offset, counted incrementally for offsets that only grow."""
+
+    def __init__(self, text: str, line_offset: int) -> None:
+        self.text = text
+        self.line_offset = line_offset
+        self.offset = 0
+        self.line = 1 + line_offset
+
+    def at(self, position: int) -> int:
+        if position < self.offset:
+            return self.text.count("\n", 0, position) + 1 + self.line_offset
+        self.line += self.text.count("\n", self.offset, position)
+        self.offset = position
+        return self.line

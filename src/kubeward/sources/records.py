@@ -1,0 +1,165 @@
+"""Decoded documents -> Kubernetes object records.
+
+* A document must be a mapping with string ``apiVersion`` and ``kind``; anything else is
+  an input error naming the file and line (empty documents are skipped, as kubectl does).
+* ``kind: List`` and every ``*List`` (``kubectl get -o yaml|json``, raw API list
+  responses) expand to their items; items of a typed list without ``apiVersion``/``kind``
+  get them from the list, as the API server's list responses imply.
+* Secret values never stay in memory: ``data``/``stringData`` values, and the
+  ``last-applied-configuration`` annotation that repeats them, are replaced by
+  :data:`REDACTED`. Kubeconfig files (``kind: Config``) are kept for the authentication
+  controls with their private keys, tokens and passwords redacted the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kubeward.errors import InputError
+from kubeward.k8s.objects import Origin, Record
+from kubeward.sources.goyaml import ComposedDocument
+
+__all__ = ["REDACTED", "is_kubeconfig", "records_from_documents", "redact"]
+
+REDACTED = "<redacted by kubeward>"
+_LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_KUBECONFIG_USER_SECRETS = ("client-key-data", "token", "password")
+_AUTH_PROVIDER_SECRETS = (
+    "id-token",
+    "refresh-token",
+    "client-secret",
+    "access-token",
+    "idp-certificate-authority-data",
+)
+
+
+def is_kubeconfig(body: Mapping[str, Any]) -> bool:
+    return body.get("kind") == "Config" and body.get("apiVersion") == "v1"
+
+
+def redact(body: dict[str, Any]) -> None:
+    """Replace secret values in a Secret or kubeconfig body, in place."""
+    kind = body.get("kind")
+    if kind == "Secret" and body.get("apiVersion") == "v1":
+        for field in ("data", "stringData"):
+            values = body.get(field)
+            if isinstance(values, dict):
+                for key in values:
+                    values[key] = REDACTED
+        metadata = body.get("metadata")
+        annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
+        if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
+            annotations[_LAST_APPLIED] = REDACTED
+    elif is_kubeconfig(body):
+        _redact_kubeconfig(body)
+
+
+def _redact_kubeconfig(body: dict[str, Any]) -> None:
+    users = body.get("users")
+    for entry in users if isinstance(users, list) else []:
+        user = entry.get("user") if isinstance(entry, dict) else None
+        if not isinstance(user, dict):
+            continue
+        for field in _KUBECONFIG_USER_SECRETS:
+            if field in user:
+                user[field] = REDACTED
+        provider = user.get("auth-provider")
+        config = provider.get("config") if isinstance(provider, dict) else None
+        if isinstance(config, dict):
+            for field in _AUTH_PROVIDER_SECRETS:
+                if field in config:
+                    config[field] = REDACTED
+        exec_config = user.get("exec")
+        env = exec_config.get("env") if isinstance(exec_config, dict) else None
+        for variable in env if isinstance(env, list) else []:
+            if isinstance(variable, dict) and "value" in variable:
+                variable["value"] = REDACTED
+
+
+def _object_problem(body: Any) -> str | None:
+    """Why a decoded value is not a Kubernetes object, or None when it is one."""
+    if not isinstance(body, dict):
+        return (
+            f"not a Kubernetes object: found {_kind_of_value(body)}, not a mapping with apiVersion and kind"
+        )
+    missing = [field for field in ("apiVersion", "kind") if field not in body]
+    if missing:
+        return f"not a Kubernetes object: no {' or '.join(missing)}"
+    for field in ("apiVersion", "kind"):
+        if not isinstance(body[field], str) or not body[field]:
+            return f"not a Kubernetes object: {field} must be a non-empty string"
+    return None
+
+
+def _kind_of_value(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    return "a number" if isinstance(value, (int, float)) else type(value).__name__
+
+
+def _is_list(body: Mapping[str, Any]) -> bool:
+    kind = body["kind"]
+    return (kind == "List" or kind.endswith("List")) and isinstance(body.get("items"), list)
+
+
+def records_from_documents(
+    file: str, documents: Iterable[ComposedDocument], template: str | None = None
+) -> tuple[list[Record], list[InputError]]:
+    """The objects in ``documents`` and the problems met; nothing valid is dropped."""
+    records: list[Record] = []
+    errors: list[InputError] = []
+    for document in documents:
+        for problem in document.problems:
+            errors.append(InputError(file, problem.message, problem.line, document.index, fatal=False))
+        if document.error is not None:
+            error = document.error
+            errors.append(InputError(file, error.message, error.line or document.line, document.index))
+            continue
+        body = document.value
+        if body is None:
+            continue
+        why = _object_problem(body)
+        if why is not None:
+            errors.append(InputError(file, why, document.line, document.index))
+            continue
+        if _is_list(body):
+            _expand_list(file, document, body, template, records, errors)
+            continue
+        redact(body)
+        records.append(Record(body, Origin(file, document.index, document.line, (), template)))
+    return records, errors
+
+
+def _expand_list(
+    file: str,
+    document: ComposedDocument,
+    body: dict[str, Any],
+    template: str | None,
+    records: list[Record],
+    errors: list[InputError],
+) -> None:
+    list_kind: str = body["kind"]
+    item_kind = list_kind[: -len("List")] if list_kind != "List" else None
+    for index, item in enumerate(body["items"]):
+        line = document.item_lines.get(index, document.line)
+        if isinstance(item, dict) and item_kind is not None:
+            item.setdefault("apiVersion", body["apiVersion"])
+            item.setdefault("kind", item_kind)
+        problem = _object_problem(item)
+        if problem is not None:
+            errors.append(InputError(file, f"items[{index}]: {problem}", line, document.index))
+            continue
+        if _is_list(item):
+            errors.append(
+                InputError(
+                    file, f"items[{index}]: a List inside a List is not expanded", line, document.index
+                )
+            )
+            continue
+        redact(item)
+        records.append(Record(item, Origin(file, document.index, line, ("items", index), template)))
