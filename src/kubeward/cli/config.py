@@ -60,12 +60,12 @@ def load_config(path: str | None) -> Config:
             return Config()
         path = DEFAULT_CONFIG
     documents = list(compose_documents(_read(path)))
+    if documents and documents[0].error is not None:
+        error = documents[0].error
+        raise ConfigError(f"{path}:{error.line}: {error.message}")
     if not documents or documents[0].value is None:
         return Config(path=path)
-    document = documents[0]
-    if document.error is not None:
-        raise ConfigError(f"{path}:{document.error.line}: {document.error.message}")
-    data = document.value
+    data = documents[0].value
     if not isinstance(data, Mapping):
         raise ConfigError(f"{path}: the configuration must be a mapping")
     unknown = set(data) - _KEYS

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -13,7 +14,10 @@ __all__ = ["err_console", "out_console", "progress"]
 
 
 def out_console() -> Console:
-    return Console(soft_wrap=False, highlight=False)
+    """Standard output; when it is not a terminal (CI logs, pipes) lines are not wrapped
+    at 80 columns, so file names and messages stay whole."""
+    width = None if sys.stdout.isatty() or "COLUMNS" in os.environ else 240
+    return Console(soft_wrap=False, highlight=False, width=width)
 
 
 def err_console() -> Console:

@@ -224,7 +224,7 @@ def _report(inputs: Inputs, result: ScanResult, threshold: Severity | None) -> R
         )
     locations = {}
     for finding in result.findings:
-        if finding.origin is None:
+        if finding.origin is None or finding.origin.line is None:  # live objects have no file
             continue
         line = locator.line(finding.origin, finding.paths[0]) if finding.paths else finding.origin.line
         locations[finding.fingerprint] = Location(finding.origin.file, line)

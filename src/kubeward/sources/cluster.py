@@ -161,19 +161,25 @@ def _client(context: str | None, kubeconfig: str | None) -> tuple[Any, str]:
 
 
 def discover(api: _Api) -> dict[GroupKind, ServedResource]:
-    """Each wanted kind's resource, in the group's preferred version."""
+    """Each wanted kind's resource: in its group's preferred version when served there,
+    else in the first other version the group lists (as client-go's
+    ``ServerPreferredResources`` does: Linkerd serves AuthorizationPolicy only in v1alpha1
+    while its preferred version is v1beta3)."""
     wanted = set(READ_KINDS)
-    served: dict[GroupKind, ServedResource] = {}
-    versions: list[tuple[str, str]] = [("", "v1")]
     status, groups = api.get("/apis")
     if status != 200 or not isinstance(groups, Mapping):
         raise SourceError(f"API discovery failed (GET /apis answered {status})")
     wanted_groups = {group_kind.group for group_kind in wanted}
+    versions: list[tuple[str, str]] = [("", "v1")]
     for group in groups.get("groups") or []:
         name = group.get("name")
+        if name not in wanted_groups:
+            continue
         preferred = (group.get("preferredVersion") or {}).get("version")
-        if name in wanted_groups and isinstance(preferred, str):
-            versions.append((name, preferred))
+        listed = [entry.get("version") for entry in group.get("versions") or [] if isinstance(entry, Mapping)]
+        ordered = [preferred] + [version for version in listed if version != preferred]
+        versions.extend((name, version) for version in ordered if isinstance(version, str))
+    served: dict[GroupKind, ServedResource] = {}
     for group, version in versions:
         path = "/api/v1" if not group else f"/apis/{group}/{version}"
         status, listing = api.get(path)
@@ -182,9 +188,10 @@ def discover(api: _Api) -> dict[GroupKind, ServedResource]:
         for resource in listing.get("resources") or []:
             name, kind = resource.get("name", ""), resource.get("kind", "")
             group_kind = GroupKind(group, kind)
-            if "/" in name or group_kind not in wanted or "list" not in (resource.get("verbs") or []):
+            if "/" in name or group_kind not in wanted or group_kind in served:
                 continue
-            served[group_kind] = ServedResource(group, version, kind, name)
+            if "list" in (resource.get("verbs") or []):
+                served[group_kind] = ServedResource(group, version, kind, name)
     return served
 
 

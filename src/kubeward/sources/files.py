@@ -139,14 +139,14 @@ def _discover(path: str, notes: list[str]) -> Iterator[tuple[str, str | None]]:
 
 def _read_file(file: str, limits: Limits, result: ReadResult) -> None:
     try:
+        info = os.stat(file)  # before opening: opening a FIFO or device could block or never end
+        if not stat.S_ISREG(info.st_mode):
+            result.errors.append(InputError(file, "not a regular file"))
+            return
+        if info.st_size > limits.max_file_bytes:
+            result.errors.append(InputError(file, _too_large(limits)))
+            return
         with open(file, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if not stat.S_ISREG(info.st_mode):
-                result.errors.append(InputError(file, "not a regular file"))
-                return
-            if info.st_size > limits.max_file_bytes:
-                result.errors.append(InputError(file, _too_large(limits)))
-                return
             data = handle.read(limits.max_file_bytes + 1)
     except OSError as error:
         result.errors.append(InputError(file, f"cannot read: {error.strerror or error}"))

@@ -1,0 +1,53 @@
+"""The bundled demo cluster: it loads cleanly, is a whole-cluster state, and every NS
+control reports exactly the problems planted in it (golden file)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+import kubeward
+from golden import check_golden
+
+ROOT = Path(__file__).parents[1]
+DEMO = ROOT / "examples" / "demo-cluster"
+
+
+@pytest.fixture(scope="module")
+def inputs() -> kubeward.Inputs:
+    return kubeward.load([str(DEMO)])
+
+
+def test_the_demo_loads_without_input_errors(inputs: kubeward.Inputs) -> None:
+    assert inputs.errors == []
+    assert inputs.snapshot.whole_cluster
+    assert len(inputs.snapshot.workloads) >= 30
+    assert len(inputs.snapshot.kubeconfigs) == 1
+
+
+def test_the_live_dump_is_reported_once_on_its_deployment(inputs: kubeward.Inputs) -> None:
+    [workload] = [w for w in inputs.snapshot.workloads if w.ref.name == "recommendations"]
+    assert workload.ref.kind == "Deployment" and workload.owner_in_input
+    assert sorted(member.ref.kind for member in workload.members) == [
+        "Deployment",
+        "Pod",
+        "Pod",
+        "ReplicaSet",
+    ]
+
+
+def test_the_demo_ns_findings_are_the_planted_ones(inputs: kubeward.Inputs) -> None:
+    result = kubeward.scan(inputs.snapshot)
+    findings = [
+        {
+            "control": finding.control_id,
+            "object": str(finding.ref),
+            "file": str(Path(finding.origin.file).relative_to(DEMO)) if finding.origin else None,
+            "detail": finding.detail,
+        }
+        for finding in result.findings
+        if finding.control_id.startswith("KW-NS-")
+    ]
+    check_golden(ROOT / "tests/data/golden/demo-ns-findings.json", json.dumps(findings, indent=2) + "\n")
