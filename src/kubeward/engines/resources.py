@@ -36,11 +36,13 @@ _BOUNDS = {
     "memory": ("memory", "requests.memory", "limits.memory"),
 }
 _COMPLEMENTARY_SCOPES = frozenset({"Terminating", "NotTerminating"})
+_GOVERNED = frozenset(_BOUNDS)  # the resources the NS controls ask containers to bound
 
 
 @dataclass(frozen=True, slots=True)
 class ContainerDefaults:
-    """The resources LimitRanges in a namespace fill in, and which LimitRanges do."""
+    """The resources LimitRanges in a namespace fill in, and which LimitRanges fill in cpu
+    or memory."""
 
     requests: frozenset[str] = frozenset()
     limits: frozenset[str] = frozenset()
@@ -65,7 +67,7 @@ def container_defaults(limit_ranges: Iterable[KubeObject]) -> ContainerDefaults:
                 continue
             default = _keys(item, "default") | _keys(item, "max")
             default_request = _keys(item, "defaultRequest") | default | _keys(item, "min")
-            if default or default_request:
+            if (default | default_request) & _GOVERNED:
                 contributes = True
             limits |= default
             requests |= default_request

@@ -335,8 +335,10 @@ def _from_crd(crd: Mapping[str, Any]) -> ResourceType | None:
         and isinstance(version.get("name"), str)
         and version.get("served", True)
     )
+    if not served and isinstance(spec.get("version"), str):  # apiextensions.k8s.io/v1beta1
+        served = (spec["version"],)
     subresources: list[str] = []
-    for version in versions if isinstance(versions, list) else []:
+    for version in [spec, *(versions if isinstance(versions, list) else [])]:  # v1beta1 keeps them in spec
         if isinstance(version, Mapping) and isinstance(version.get("subresources"), Mapping):
             subresources.extend(str(name) for name in version["subresources"])
     short = names.get("shortNames")

@@ -60,8 +60,8 @@ def _scalar_checker(expected: tuple[type, ...]) -> _Checker:
         if isinstance(value, bool):
             if bool in expected:
                 return value
-        elif isinstance(value, expected):
-            return value
+        elif isinstance(value, expected) or (float in expected and isinstance(value, int)):
+            return value  # a JSON integer decodes into a float64 field
         elif wants_int and isinstance(value, float) and value.is_integer():
             return int(value)
         problems.append(FieldProblem(path, f"expected {names}, got {_describe(value)}"))

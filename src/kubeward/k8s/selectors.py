@@ -140,6 +140,8 @@ def parse_label_selector(selector: Any) -> Selector:
         raise SelectorError("matchExpressions must be a list")
     for expression in expressions:
         requirements.append(_expression(expression))
+    # labels.Selector.Add keeps its requirements sorted by key (it shows in str())
+    requirements.sort(key=lambda requirement: requirement.key)
     return Selector(tuple(requirements))
 
 

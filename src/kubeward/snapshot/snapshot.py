@@ -286,21 +286,24 @@ def _workloads(snapshot: Snapshot) -> tuple[Workload, ...]:
     locations = {id(obj): location for obj, location in candidates}
 
     groups: dict[ObjectRef, list[KubeObject]] = defaultdict(list)
-    sources: dict[ObjectRef, KubeObject] = {}
+    tops: dict[ObjectRef, list[KubeObject]] = defaultdict(list)
     for obj, _ in candidates:
-        source, ref = _top_owner(obj, by_uid, by_name)
+        top, ref = _top_owner(obj, by_uid, by_name)
         groups[ref].append(obj)
-        current = sources.get(ref)
-        if current is None or _rank(source) < _rank(current):
-            sources[ref] = source
+        tops[ref].append(top)
 
     workloads: list[Workload] = []
     for ref, members in groups.items():
-        source = sources[ref]
-        location = locations[id(source)]
-        pod_spec = _get_path(source.body, location.spec)
-        if not isinstance(pod_spec, Mapping):
-            continue  # no usable template: the field check reported why
+        # The top owner's template, or (when it is unusable, or the owner is absent) the
+        # next member's: a controller before a pod, then by name.
+        order = sorted({id(obj): obj for obj in tops[ref] + members}.values(), key=lambda o: (o.ref != ref, _rank(o)))
+        for source in order:
+            location = locations[id(source)]
+            pod_spec = _get_path(source.body, location.spec)
+            if isinstance(pod_spec, Mapping):
+                break
+        else:
+            continue  # no usable template: the field checks reported why
         pod_metadata = _get_path(source.body, location.metadata)
         workloads.append(
             Workload(
@@ -310,7 +313,7 @@ def _workloads(snapshot: Snapshot) -> tuple[Workload, ...]:
                 pod_spec=pod_spec,
                 pod_metadata=pod_metadata if isinstance(pod_metadata, Mapping) else _EMPTY,
                 members=tuple(members),
-                owner_in_input=ref == source.ref,
+                owner_in_input=snapshot.get(ref.group_kind, ref.namespace, ref.name) is not None,
             )
         )
     workloads.sort(key=lambda workload: workload.ref)
@@ -318,8 +321,6 @@ def _workloads(snapshot: Snapshot) -> tuple[Workload, ...]:
 
 
 def _rank(obj: KubeObject) -> tuple[int, str]:
-    """Which member's template to analyse when several stand for an absent owner: a
-    controller before a pod, then the first by name."""
     return (1 if obj.ref.kind == "Pod" else 0, obj.ref.name)
 
 
@@ -328,7 +329,11 @@ def _top_owner(
     by_uid: Mapping[str, KubeObject],
     by_name: Mapping[tuple[str, str, str], KubeObject],
 ) -> tuple[KubeObject, ObjectRef]:
-    """(the highest owner present in the input, the ref findings go to)."""
+    """(the highest owner present in the input, the ref findings go to).
+
+    An owner is found by the reference's uid; by kind, namespace and name only when the
+    reference or the candidate has no uid (a different uid is a different object, even
+    with the same name)."""
     current = obj
     seen = {id(obj)}
     while True:
@@ -337,7 +342,9 @@ def _top_owner(
             return current, current.ref
         owner = by_uid.get(controller.uid) if controller.uid else None
         if owner is None:
-            owner = by_name.get((controller.group_kind.kind, current.ref.namespace, controller.name))
+            named = by_name.get((controller.group_kind.kind, current.ref.namespace, controller.name))
+            if named is not None and not (controller.uid and isinstance(named.metadata.get("uid"), str)):
+                owner = named
         if owner is None:
             absent = ObjectRef(
                 controller.group_kind.kind,
@@ -346,7 +353,7 @@ def _top_owner(
                 controller.group_kind.group,
             )
             return current, absent
-        if id(owner) in seen:  # an ownership cycle: stop where it closes
-            return current, current.ref
+        if id(owner) in seen:  # an ownership cycle: stop at the object where it closes
+            return owner, owner.ref
         seen.add(id(owner))
         current = owner
