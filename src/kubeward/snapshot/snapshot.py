@@ -296,7 +296,9 @@ def _workloads(snapshot: Snapshot) -> tuple[Workload, ...]:
     for ref, members in groups.items():
         # The top owner's template, or (when it is unusable, or the owner is absent) the
         # next member's: a controller before a pod, then by name.
-        order = sorted({id(obj): obj for obj in tops[ref] + members}.values(), key=lambda o: (o.ref != ref, _rank(o)))
+        order = sorted(
+            {id(obj): obj for obj in tops[ref] + members}.values(), key=lambda o: (o.ref != ref, _rank(o))
+        )
         for source in order:
             location = locations[id(source)]
             pod_spec = _get_path(source.body, location.spec)

@@ -262,4 +262,8 @@ def test_v1beta1_crds_name_their_version_and_subresources_in_spec() -> None:
         },
     }
     [resource] = [r for r in BUILTIN.with_crds([crd]).types if r.kind == "Widget"]
-    assert (resource.versions, resource.subresources, resource.namespaced) == (("v1alpha1",), ("scale", "status"), False)
+    assert (resource.versions, resource.subresources, resource.namespaced) == (
+        ("v1alpha1",),
+        ("scale", "status"),
+        False,
+    )
