@@ -109,6 +109,8 @@ def test_findings_point_at_the_line_of_the_field(capsys: pytest.CaptureFixture[s
         (("--sections", "pods", "x.yaml"), "unknown section 'PODS'"),
         (("--fail-on", "severe", "x.yaml"), "--fail-on: unknown severity 'severe'"),
         (("--cluster", "x.yaml"), "give either SOURCEs or --cluster, not both"),
+        (("--context", "prod", "x.yaml"), "--context, --kubeconfig and --no-secrets go with --cluster"),
+        (("--cluster", "-n", "web"), "-n and --whole-cluster/--partial apply to SOURCEs"),
         (("-o", "xml", "x.yaml"), "Invalid value for '-o' / '--output'"),
         (("--baseline", "missing.json", "x.yaml"), "missing.json: cannot read"),
         (("--config", "missing.yaml", "x.yaml"), "missing.yaml: cannot read"),

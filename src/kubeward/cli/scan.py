@@ -153,6 +153,10 @@ def scan(
         abort("give either SOURCEs or --cluster, not both")
     if not cluster and not sources:
         abort("nothing to scan: give files, directories or '-' (standard input), or --cluster")
+    if not cluster and (context or kubeconfig or no_secrets):
+        abort("--context, --kubeconfig and --no-secrets go with --cluster")
+    if cluster and (namespace or whole_cluster is not None):
+        abort("-n and --whole-cluster/--partial apply to SOURCEs, not to --cluster (a live read is whole)")
 
     inputs = _read(sources, cluster, context, kubeconfig, no_secrets, namespace, whole_cluster, max_file_size)
     suppressions = Suppressions(

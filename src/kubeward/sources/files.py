@@ -119,8 +119,10 @@ def _discover(path: str, notes: list[str]) -> Iterator[tuple[str, str | None]]:
     if not stat.S_ISDIR(info.st_mode):
         yield path, None
         return
-    for root, dirs, files in os.walk(path, onerror=lambda error: None):
-        if "Chart.yaml" in files and root != path:
+    failures: list[OSError] = []
+    for root, dirs, files in os.walk(path, onerror=failures.append):
+        yield from _walk_failures(failures)
+        if "Chart.yaml" in files:
             notes.append(
                 f"{root}: Helm chart sources skipped; render them first (helm template ... | kubeward scan -)"
             )
@@ -135,6 +137,14 @@ def _discover(path: str, notes: list[str]) -> Iterator[tuple[str, str | None]]:
                 yield full, f"dangling symbolic link (to {os.readlink(full)!r})"
             else:
                 yield full, None
+    yield from _walk_failures(failures)
+
+
+def _walk_failures(failures: list[OSError]) -> Iterator[tuple[str, str | None]]:
+    """Directories the walk could not list (never skipped silently)."""
+    while failures:
+        error = failures.pop(0)
+        yield str(error.filename), f"cannot read directory: {error.strerror or error}"
 
 
 def _read_file(file: str, limits: Limits, result: ReadResult) -> None:
@@ -261,9 +271,18 @@ def split_yaml_stream(stream: str | bytes) -> Iterator[Chunk]:
         line += piece.count("\n")
 
 
+def _leading_lines(text: str) -> Iterator[str]:
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        yield text[start:end]
+        start = end + 1
+
+
 def helm_template(chunk_text: str) -> str | None:
     """The ``# Source:`` template named in the comments before a chunk's content."""
-    for raw_line in chunk_text.splitlines():
+    for raw_line in _leading_lines(chunk_text):
         stripped = raw_line.strip()
         if not stripped or stripped == "---":
             continue

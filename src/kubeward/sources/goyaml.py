@@ -135,7 +135,7 @@ def resolve_plain(text: str) -> Any:
         plain = text.replace("_", "")
         if not plain:
             return text
-        number, int_range_error = _go_parse_int(plain, signed=True)
+        number, _ = _go_parse_int(plain, signed=True)
         if number is not None:
             return number
         number, uint_range_error = _go_parse_int(plain, signed=False)
@@ -145,8 +145,9 @@ def resolve_plain(text: str) -> Any:
             value = _go_parse_float(plain)
             if value is not None:
                 return value
-        if uint_range_error or (int_range_error and plain[:1] in "+-"):
-            # big.Int.SetString(plain, 0): the literal is a valid integer, only too large.
+        if uint_range_error:
+            # big.Int.SetString(plain, 0): the literal is a valid integer, only too large. go-yaml
+            # looks at ParseUint's error, which is a syntax error for a signed literal.
             return _big_int(plain)
     return text
 
@@ -188,14 +189,19 @@ def _resolve_tagged(tag: str, text: str) -> Any:
     if tag == _STR_TAG:
         return text
     if tag == "tag:yaml.org,2002:binary":
-        try:
-            return base64.b64decode(text, validate=False).decode("utf-8", "replace")
+        try:  # Go's base64.StdEncoding: line breaks are ignored, anything else must be base64
+            data = base64.b64decode(text.replace("\r", "").replace("\n", ""), validate=True)
+            return data.decode("utf-8", "replace")
         except (binascii.Error, ValueError):
             raise YAMLFailure("!!binary value contains invalid base64 data") from None
     value = resolve_plain(text)
     expected: dict[str, Callable[[Any], bool]] = {
         "tag:yaml.org,2002:int": lambda v: isinstance(v, int) and not isinstance(v, bool),
-        "tag:yaml.org,2002:float": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+        # An int becomes a float only when it fits Go's int64 (not uint64 or big.Int).
+        "tag:yaml.org,2002:float": lambda v: (
+            isinstance(v, float)
+            or (isinstance(v, int) and not isinstance(v, bool) and _INT64_MIN <= v <= _INT64_MAX)
+        ),
         "tag:yaml.org,2002:bool": lambda v: isinstance(v, bool),
         "tag:yaml.org,2002:null": lambda v: v is None,
         "tag:yaml.org,2002:timestamp": lambda v: True,
@@ -205,7 +211,8 @@ def _resolve_tagged(tag: str, text: str) -> Any:
     if expected[tag](value):
         return float(value) if tag == "tag:yaml.org,2002:float" else value
     found = "!!str" if isinstance(value, str) else _short_tag(_tag_of(value))
-    raise YAMLFailure(f"cannot decode {found} `{text}` as a {_short_tag(tag)}")
+    # go-yaml quotes the scalar here; kubeward does not, as it could be a Secret's value.
+    raise YAMLFailure(f"cannot decode a {found} value as a {_short_tag(tag)}")
 
 
 def _tag_of(value: Any) -> str:
@@ -235,18 +242,21 @@ def _format_float32_g(value: float) -> str:
     """Go ``strconv.FormatFloat(v, 'g', -1, 32)`` with go-yaml's inf/nan spellings."""
     if math.isnan(value):
         return ".nan"
-    if math.isinf(value):
-        return ".inf" if value > 0 else "-.inf"
-    single = struct.unpack("f", struct.pack("f", value))[0]
-    for digits in range(1, 10):
-        text = f"{single:.{digits}g}"
+    try:
+        single = struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        single = math.copysign(math.inf, value)
+    if math.isinf(single):  # float32 overflow formats as +Inf/-Inf too
+        return ".inf" if single > 0 else "-.inf"
+    for digits in range(1, 10):  # the shortest digits that read back as the same float32
+        text = f"{single:.{digits - 1}e}"
         if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
             break
     mantissa, _, exponent = text.partition("e")
-    if exponent:
-        exp = int(exponent)
+    exp = int(exponent)
+    if exp < -4 or exp >= 6:  # shortest 'g' uses %e from exponent 6 on, whatever the digits
         return f"{mantissa}e{'-' if exp < 0 else '+'}{abs(exp):02d}"
-    return text
+    return f"{single:.{max(digits - 1 - exp, 0)}f}"
 
 
 # --- alias-expansion bound (go-yaml decode.go) ------------------------------------------
@@ -371,7 +381,10 @@ def _syntax_failure(error: yaml.YAMLError, index: int, line_offset: int, text: s
     if mark is not None:
         line = int(mark.line) + 1 + line_offset
     elif isinstance(error, yaml.reader.ReaderError):
-        line = text.count("\n", 0, error.position) + 1 + line_offset
+        # libyaml counts the offset in bytes of the UTF-8 text, the pure reader in characters
+        head = text.encode("utf-8", "surrogatepass")[: error.position] if HAVE_LIBYAML else b""
+        newlines = head.count(b"\n") if HAVE_LIBYAML else text.count("\n", 0, error.position)
+        line = newlines + 1 + line_offset
     else:
         line = line_offset + 1
     problem = getattr(error, "problem", None) or str(error)
@@ -410,6 +423,7 @@ class _Composer:
         self.anchors: dict[str, _Anchor | None] = {}
         self.problems: list[DocumentProblem] = []
         self.item_lines: dict[int, int] = {}
+        self.items: list[Any] | None = None  # the top-level "items" sequence, once open
         self.count = 1  # the document node
         self.alias_count = 0
         # Open collections: [container, pending key, key event, anchor, count at open,
@@ -466,7 +480,7 @@ class _Composer:
                                 top[2] = event
                                 continue
                             value = resolve(text)
-                            if len(text) < 64:
+                            if len(text) < 64 and text != "<<":  # a cached "<<" would skip the merge check
                                 cache[text] = value
                     else:
                         value = text
@@ -516,7 +530,8 @@ class _Composer:
                     if top[0] is items:
                         self.item_lines[len(items)] = self.line_of(event)
                     elif len(stack) == 1 and top[1] == "items" and type(container) is list:
-                        items = container  # a List's items: each one's line is its object's line
+                        # a List's items: each one's line is its object's line
+                        items = self.items = container
                 top = [container, no_key, None, anchor, start, event, None]
                 stack.append(top)
                 continue
@@ -524,7 +539,8 @@ class _Composer:
                 frame = stack.pop()
                 top = stack[-1] if stack else None
                 value = frame[0]
-                if frame[3] is not None:
+                if frame[3] is not None and self.anchors.get(frame[3]) is None:
+                    # unless redefined inside its own value: go-yaml keeps the latest definition
                     self.anchors[frame[3]] = _Anchor(value, count - frame[4])
                 if top is None:
                     self.result = value
@@ -574,6 +590,8 @@ class _Composer:
         top = stack[-1]
         container = top[0]
         if type(container) is list:
+            if container is self.items:
+                self.item_lines[len(container)] = self.line_of(event)
             container.append(value)
             return
         key = top[1]
@@ -589,8 +607,10 @@ class _Composer:
         merged: tuple[set[str], set[str]] | None = top[6]  # (keys from merges, explicit keys)
         if key is _MERGE:
             if merged is None:
-                merged = top[6] = (set(), set(container))
-            merged[0].update(_merge(container, value, self.line_of(event)))
+                merged = top[6] = (set(), set())
+            merged[1].update(name for name in container if name not in merged[0])
+            from_alias = type(event) is _AliasEvent
+            merged[0].update(_merge(container, value, self.line_of(event), from_alias=from_alias))
             return
         if key in container:
             if merged is None or key not in merged[0] or key in merged[1]:
@@ -616,8 +636,6 @@ class _Composer:
         self._place(value, event)
 
     def _begin_anchor(self, anchor: str, event: Any) -> None:
-        if anchor in self.anchors and self.anchors[anchor] is None:
-            raise YAMLFailure(f"anchor {anchor!r} value contains itself", self.line_of(event))
         self.anchors[anchor] = None  # in progress: an alias to it now is a cycle
 
     def _collection_tag(self, event: Any) -> None:
@@ -651,13 +669,14 @@ def _describe(value: Any) -> str:
     return "a mapping" if isinstance(value, dict) else "a sequence"
 
 
-def _merge(container: dict[str, Any], value: Any, line: int) -> list[str]:
+def _merge(container: dict[str, Any], value: Any, line: int, *, from_alias: bool = False) -> list[str]:
     """go-yaml v2 ``merge``: applied where it appears (later keys override it); in a list of
-    maps, earlier maps win. Returns the keys it set."""
+    maps, earlier maps win (an alias must name a map, not a list of maps). Returns the keys
+    it set."""
     if type(value) is dict:
         container.update(value)
         return list(value)
-    if type(value) is list and all(type(item) is dict for item in value):
+    if type(value) is list and not from_alias and all(type(item) is dict for item in value):
         for item in reversed(value):
             container.update(item)
         return [key for item in value for key in item]
@@ -674,7 +693,7 @@ def _scalar_value(event: Any, line: int, problems: list[DocumentProblem]) -> tup
     if tag == "!":
         return event.value, False
     if tag == _MERGE_TAG:
-        return event.value, True
+        return event.value, event.value == "<<"  # isMerge: the tag alone does not make a merge
     if tag in _KNOWN_SCALAR_TAGS:
         try:
             return _resolve_tagged(tag, event.value), False

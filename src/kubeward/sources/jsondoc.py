@@ -41,7 +41,7 @@ class _Duplicates:
 def decode_json_stream(text: str, *, line_offset: int = 0) -> Iterator[ComposedDocument]:
     """Decode each top-level JSON value of ``text``; a syntax error ends the stream."""
     duplicates = _Duplicates()
-    decoder = json.JSONDecoder(object_pairs_hook=duplicates)
+    decoder = json.JSONDecoder(object_pairs_hook=duplicates, parse_constant=_not_json)
     lines = _LineCounter(text, line_offset)
     position = _skip_whitespace(text, 0)
     index = 0
@@ -55,6 +55,9 @@ def decode_json_stream(text: str, *, line_offset: int = 0) -> Iterator[ComposedD
             message = f"invalid JSON: {error.msg} (column {error.colno})"
             yield ComposedDocument(index, bad_line, error=YAMLFailure(message, bad_line))
             return
+        except ValueError as error:  # NaN or Infinity, which say nothing of where they are
+            yield ComposedDocument(index, line, error=YAMLFailure(f"invalid JSON: {error}", line))
+            return
         problems: list[DocumentProblem] = []
         if duplicates.keys:
             problems = _duplicate_lines(text, start, position, line, duplicates.keys)
@@ -62,6 +65,11 @@ def decode_json_stream(text: str, *, line_offset: int = 0) -> Iterator[ComposedD
         yield ComposedDocument(index, line, value=value, problems=problems, item_lines=item_lines)
         index += 1
         position = _skip_whitespace(text, position)
+
+
+def _not_json(name: str) -> Any:
+    """Python accepts NaN and Infinity; JSON (and Go's decoder) does not."""
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _duplicate_lines(text: str, start: int, end: int, line: int, keys: list[str]) -> list[DocumentProblem]:
@@ -89,9 +97,9 @@ def _decode_value(
     if text[position] == "}":
         return {}, {}, position + 1
     while True:
-        key, position = decoder.raw_decode(text, position)
-        if not isinstance(key, str):
+        if text[position] != '"':  # checked first, as json.loads does: 'a', 1 and } are no keys
             raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, position)
+        key, position = decoder.raw_decode(text, position)
         position = _expect(text, _skip(text, position), ":")
         position = _skip(text, position)
         if key == "items" and text[position] == "[":

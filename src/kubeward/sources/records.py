@@ -47,6 +47,8 @@ def redact(body: dict[str, Any]) -> None:
             if isinstance(values, dict):
                 for key in values:
                     values[key] = REDACTED
+            elif values is not None:  # malformed, but a value all the same
+                body[field] = REDACTED
         metadata = body.get("metadata")
         annotations = metadata.get("annotations") if isinstance(metadata, dict) else None
         if isinstance(annotations, dict) and _LAST_APPLIED in annotations:
