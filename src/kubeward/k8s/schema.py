@@ -22,7 +22,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints, is_typeddic
 from kubeward.k8s import types as k8s_types
 from kubeward.k8s.objects import GroupKind, Path
 
-__all__ = ["FieldProblem", "check_object", "check_value", "schema_for"]
+__all__ = ["FieldProblem", "check_object", "check_value", "describe_value", "schema_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,7 +38,10 @@ _Checker = Callable[[Any, Path, list[FieldProblem]], Any]
 _TYPE_NAMES = {str: "a string", bool: "a boolean", int: "an integer", float: "a number"}
 
 
-def _describe(value: Any) -> str:
+def describe_value(value: Any) -> str:
+    """What a decoded value is, for messages: "a list", "a string", "a number"..."""
+    if value is None:
+        return "null"
     if isinstance(value, bool):
         return "a boolean"
     if isinstance(value, (int, float)):
@@ -64,7 +67,7 @@ def _scalar_checker(expected: tuple[type, ...]) -> _Checker:
             return value  # a JSON integer decodes into a float64 field
         elif wants_int and isinstance(value, float) and value.is_integer():
             return int(value)
-        problems.append(FieldProblem(path, f"expected {names}, got {_describe(value)}"))
+        problems.append(FieldProblem(path, f"expected {names}, got {describe_value(value)}"))
         return _INVALID
 
     return check
@@ -73,7 +76,7 @@ def _scalar_checker(expected: tuple[type, ...]) -> _Checker:
 def _list_checker(item: _Checker) -> _Checker:
     def check(value: Any, path: Path, problems: list[FieldProblem]) -> Any:
         if not isinstance(value, list):
-            problems.append(FieldProblem(path, f"expected a list, got {_describe(value)}"))
+            problems.append(FieldProblem(path, f"expected a list, got {describe_value(value)}"))
             return _INVALID
         kept = []
         for index, element in enumerate(value):
@@ -93,20 +96,26 @@ def _list_checker(item: _Checker) -> _Checker:
 def _map_checker(item: _Checker) -> _Checker:
     def check(value: Any, path: Path, problems: list[FieldProblem]) -> Any:
         if not isinstance(value, dict):
-            problems.append(FieldProblem(path, f"expected a mapping, got {_describe(value)}"))
+            problems.append(FieldProblem(path, f"expected a mapping, got {describe_value(value)}"))
             return _INVALID
         for key in list(value):
-            element = value[key]
-            if element is None:
-                continue
-            checked = item(element, (*path, key), problems)
-            if checked is _INVALID:
-                del value[key]
-            elif checked is not element:
-                value[key] = checked
+            if value[key] is not None:
+                _apply(value, key, item, path, problems)
         return value
 
     return check
+
+
+def _apply(
+    container: dict[str, Any], key: str, check: _Checker, path: Path, problems: list[FieldProblem]
+) -> None:
+    """Check ``container[key]``: drop it when invalid, keep what the check normalised."""
+    element = container[key]
+    checked = check(element, (*path, key), problems)
+    if checked is _INVALID:
+        del container[key]
+    elif checked is not element:
+        container[key] = checked
 
 
 def _typed_dict_checker(typed_dict: type) -> _Checker:
@@ -116,7 +125,7 @@ def _typed_dict_checker(typed_dict: type) -> _Checker:
 
     def check(value: Any, path: Path, problems: list[FieldProblem]) -> Any:
         if not isinstance(value, dict):
-            problems.append(FieldProblem(path, f"expected a mapping, got {_describe(value)}"))
+            problems.append(FieldProblem(path, f"expected a mapping, got {describe_value(value)}"))
             return _INVALID
         for name, field_check in fields.items():
             if name not in value:
@@ -129,11 +138,7 @@ def _typed_dict_checker(typed_dict: type) -> _Checker:
                 if name in required:
                     problems.append(FieldProblem((*path, name), "required field is null"))
                 continue
-            checked = field_check(element, (*path, name), problems)
-            if checked is _INVALID:
-                del value[name]
-            elif checked is not element:
-                value[name] = checked
+            _apply(value, name, field_check, path, problems)
         return value
 
     return check

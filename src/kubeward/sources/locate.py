@@ -9,13 +9,15 @@ deepest part of the path that exists is returned.
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 from dataclasses import dataclass, field
 
 import yaml
 
 from kubeward.k8s.objects import Origin, Path
-from kubeward.sources.files import STDIN, decode_text, split_yaml_stream
+from kubeward.sources.files import STDIN, Chunk, decode_text, split_yaml_stream
 from kubeward.sources.goyaml import key_to_string, resolve_plain
 
 __all__ = ["Locator"]
@@ -27,12 +29,36 @@ except AttributeError:  # pragma: no cover - PyYAML without libyaml
 
 
 @dataclass
+class _File:
+    """A file read again for locating, with what is worth keeping between lookups."""
+
+    text: str
+    line_starts: list[int]
+    chunks: list[Chunk] | None = None
+    documents: dict[int, list[yaml.Node]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, text: str) -> _File:
+        starts = [0, *itertools.accumulate(len(line) for line in text.splitlines(keepends=True))]
+        return cls(text, starts)
+
+    def line_text(self, line: int) -> str:
+        if not 0 < line < len(self.line_starts):
+            return ""
+        return self.text[self.line_starts[line - 1] : self.line_starts[line]]
+
+
+@dataclass
 class Locator:
-    """Finds lines in the inputs; files are read again (and cached), stdin is kept."""
+    """Finds lines in the inputs; files are read again (and cached), stdin is kept.
+
+    Each lookup composes only the object's own text (a List item is cut out of its List
+    by indentation), so locating the findings of a large dump costs in proportion to the
+    objects with findings, not to the dump's size."""
 
     stdin_text: str | None = None
     max_file_bytes: int = 32 * 1024 * 1024
-    _texts: dict[str, str | None] = field(default_factory=dict)
+    _files: dict[str, _File | None] = field(default_factory=dict)
     _nodes: dict[tuple[str, int], yaml.Node | None] = field(default_factory=dict)
 
     def line(self, origin: Origin, path: Path = ()) -> int | None:
@@ -44,17 +70,19 @@ class Locator:
             return origin.line
         return _walk(node, path) or origin.line
 
-    def _text(self, file: str) -> str | None:
-        if file == STDIN:
-            return self.stdin_text
-        if file not in self._texts:
-            try:
-                with open(file, "rb") as handle:
-                    data = handle.read(self.max_file_bytes + 1)
-            except OSError:
-                data = b""
-            self._texts[file] = decode_text(data) if len(data) <= self.max_file_bytes else None
-        return self._texts[file]
+    def _file(self, file: str) -> _File | None:
+        if file not in self._files:
+            text = self.stdin_text if file == STDIN else self._read(file)
+            self._files[file] = None if text is None else _File.of(text)
+        return self._files[file]
+
+    def _read(self, file: str) -> str | None:
+        try:
+            with open(file, "rb") as handle:
+                data = handle.read(self.max_file_bytes + 1)
+        except OSError:
+            return None
+        return decode_text(data) if len(data) <= self.max_file_bytes else None
 
     def _object_node(self, origin: Origin) -> yaml.Node | None:
         key = (origin.file, origin.line or 0)
@@ -63,44 +91,85 @@ class Locator:
         return self._nodes[key]
 
     def _compose_object(self, origin: Origin) -> yaml.Node | None:
-        text = self._text(origin.file)
+        source = self._file(origin.file)
         line = origin.line
-        if text is None or line is None:
+        if source is None or line is None:
             return None
-        stripped = text.lstrip()
-        if stripped[:1] in ("{", "["):
-            return _json_object_node(text, line)
-        chosen = None
-        for chunk in split_yaml_stream(text):
-            if chunk.line_offset >= line:
-                break
-            chosen = chunk
-        if chosen is None:
-            return None
-        try:
-            documents = list(yaml.compose_all("\n" * chosen.line_offset + chosen.text, Loader=_Loader))
-        except yaml.YAMLError:
-            return None
-        for document in documents:
-            found = _node_at_line(document, origin.path, line)
-            if found is not None:
-                return found
+        if source.text.lstrip()[:1] in ("{", "["):
+            return _json_object_node(source, line)
+        if origin.path:
+            node = _list_item_node(source, line)
+            if node is not None:
+                return node
+        return _document_node(source, origin.path, line)
+
+
+_ITEM_START = re.compile(r"( *)-(?: |\r?$)")
+
+
+def _list_item_node(source: _File, line: int) -> yaml.Node | None:
+    """Compose the block sequence item that starts on ``line`` alone: it runs until the
+    next line (not blank, not a comment) indented no deeper than its dash."""
+    match = _ITEM_START.match(source.line_text(line))
+    if match is None:
         return None
+    indent = len(match.group(1))
+    end = line + 1
+    while end < len(source.line_starts):
+        text = source.line_text(end)
+        stripped = text.strip()
+        if stripped and not stripped.startswith("#") and len(text) - len(text.lstrip(" ")) <= indent:
+            break
+        end += 1
+    first = source.line_text(line)
+    item = first[:indent] + " " + first[indent + 1 :]
+    item += source.text[source.line_starts[line] : source.line_starts[end - 1]]
+    try:
+        node = yaml.compose("\n" * (line - 1) + item, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+    return node if node is not None and node.start_mark.line + 1 == line else None
 
 
-def _json_object_node(text: str, line: int) -> yaml.Node | None:
+def _document_node(source: _File, path: Path, line: int) -> yaml.Node | None:
+    """Compose the whole document holding ``line`` (once per chunk) and find the object."""
+    if source.chunks is None:
+        source.chunks = list(split_yaml_stream(source.text))
+    chosen = None
+    for index, chunk in enumerate(source.chunks):
+        if chunk.line_offset >= line:
+            break
+        chosen = index
+    if chosen is None:
+        return None
+    if chosen not in source.documents:
+        chunk = source.chunks[chosen]
+        try:
+            source.documents[chosen] = list(
+                yaml.compose_all("\n" * chunk.line_offset + chunk.text, Loader=_Loader)
+            )
+        except yaml.YAMLError:
+            source.documents[chosen] = []
+    for document in source.documents[chosen]:
+        found = _node_at_line(document, path, line)
+        if found is not None:
+            return found
+    return None
+
+
+def _json_object_node(source: _File, line: int) -> yaml.Node | None:
     """The JSON value that starts on ``line`` (its first ``{``), composed with marks."""
-    offset = 0
-    for _ in range(line - 1):
-        offset = text.find("\n", offset) + 1
-        if offset == 0:
-            return None
-    start = text.find("{", offset)
+    if not 0 < line < len(source.line_starts):
+        return None
+    offset = source.line_starts[line - 1]
+    start = source.text.find("{", offset)
     if start < 0:
         return None
     try:
-        _, end = json.JSONDecoder().raw_decode(text, start)
-        return yaml.compose("\n" * (line - 1) + " " * (start - offset) + text[start:end], Loader=_Loader)
+        _, end = json.JSONDecoder().raw_decode(source.text, start)
+        return yaml.compose(
+            "\n" * (line - 1) + " " * (start - offset) + source.text[start:end], Loader=_Loader
+        )
     except (ValueError, yaml.YAMLError):
         return None
 

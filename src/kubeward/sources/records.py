@@ -18,6 +18,7 @@ from typing import Any
 
 from kubeward.errors import InputError
 from kubeward.k8s.objects import Origin, Record
+from kubeward.k8s.schema import describe_value
 from kubeward.sources.goyaml import ComposedDocument
 
 __all__ = ["REDACTED", "is_kubeconfig", "records_from_documents", "redact"]
@@ -83,7 +84,7 @@ def _object_problem(body: Any) -> str | None:
     """Why a decoded value is not a Kubernetes object, or None when it is one."""
     if not isinstance(body, dict):
         return (
-            f"not a Kubernetes object: found {_kind_of_value(body)}, not a mapping with apiVersion and kind"
+            f"not a Kubernetes object: found {describe_value(body)}, not a mapping with apiVersion and kind"
         )
     missing = [field for field in ("apiVersion", "kind") if field not in body]
     if missing:
@@ -92,16 +93,6 @@ def _object_problem(body: Any) -> str | None:
         if not isinstance(body[field], str) or not body[field]:
             return f"not a Kubernetes object: {field} must be a non-empty string"
     return None
-
-
-def _kind_of_value(value: Any) -> str:
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    return "a number" if isinstance(value, (int, float)) else type(value).__name__
 
 
 def _is_list(body: Mapping[str, Any]) -> bool:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from kubeward.k8s.objects import Origin
 from kubeward.k8s.objects import Path as FieldPath
@@ -159,3 +161,31 @@ def test_a_file_changed_since_loading_falls_back_to_the_object_line(tmp_path: Pa
     origin = read_inputs([str(file)]).records[0].origin
     file.write_text("# now longer\n\napiVersion: v1\nkind: Pod\nspec:\n  x: 1\n")
     assert Locator().line(origin, ("spec", "x")) == 1
+
+
+def test_locating_in_a_large_list_composes_only_the_item(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A finding on one item of a dump must not recompose the whole dump (it once took
+    minutes for a few dozen findings on a 14 MB List)."""
+    items = "".join(
+        f"- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: p{i}\n"
+        "  spec:\n    containers:\n    - name: c\n      image: nginx\n  status:\n    phase: Running\n"
+        for i in range(2000)
+    )
+    path = tmp_path / "dump.yaml"
+    path.write_text("apiVersion: v1\nkind: List\nitems:\n" + items)
+    records = read_inputs([str(path)]).records
+    composed: list[int] = []
+    real_compose = yaml.compose
+
+    def counting_compose(stream: str, Loader: Any) -> Any:
+        composed.append(len(stream.lstrip("\n")))
+        return real_compose(stream, Loader=Loader)
+
+    monkeypatch.setattr(yaml, "compose", counting_compose)
+    locator = Locator()
+    lines = [locator.line(record.origin, ("spec", "containers", 0, "image")) for record in records[::100]]
+    assert lines == [record.origin.line + 7 for record in records[::100]]
+    assert len(composed) == 20
+    assert max(composed) < 300  # one item's text, not the List's
