@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from kubeward.errors import InputError
 from kubeward.k8s.objects import Record
-from kubeward.sources.goyaml import ComposedDocument, compose_documents
+from kubeward.sources.goyaml import HAVE_LIBYAML, ComposedDocument, compose_documents
 from kubeward.sources.jsondoc import decode_json_stream
 from kubeward.sources.records import records_from_documents
 
@@ -40,6 +40,10 @@ __all__ = [
 ]
 
 STDIN = "-"
+NO_LIBYAML = (
+    "PyYAML was built without libyaml: YAML is read with its pure-Python parser, several times slower"
+    " (reinstall PyYAML with libyaml for speed; results are the same)"
+)
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 _DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
 _DIRECTIVE_LINE = re.compile(r"^%[^\n]*\n", re.MULTILINE)
@@ -85,6 +89,8 @@ def read_inputs(
 ) -> ReadResult:
     """Read every path (``-`` is stdin); ``on_file`` is called before each file is read."""
     result = ReadResult()
+    if not HAVE_LIBYAML:
+        result.notes.append(NO_LIBYAML)
     for path in paths:
         if path == STDIN:
             stream = stdin if stdin is not None else sys.stdin.buffer

@@ -33,22 +33,25 @@ __all__ = [
     "resolve_plain",
 ]
 
+
+class PureParser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+    """PyYAML's pure-Python event parser: the fallback where PyYAML lacks libyaml."""
+
+    def __init__(self, stream: str) -> None:
+        yaml.reader.Reader.__init__(self, stream)
+        yaml.scanner.Scanner.__init__(self)
+        yaml.parser.Parser.__init__(self)
+
+
+CParser: type | None
 try:
-    from yaml._yaml import CParser as _Parser
+    from yaml._yaml import CParser as _LibYAMLParser
 
-    HAVE_LIBYAML = True
+    CParser = _LibYAMLParser
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml.parser import Parser as _PyParser
-    from yaml.reader import Reader as _Reader
-    from yaml.scanner import Scanner as _Scanner
+    CParser = None
 
-    class _Parser(_Reader, _Scanner, _PyParser):  # type: ignore[no-redef]
-        def __init__(self, stream: str) -> None:
-            _Reader.__init__(self, stream)
-            _Scanner.__init__(self)
-            _PyParser.__init__(self)
-
-    HAVE_LIBYAML = False
+HAVE_LIBYAML = CParser is not None
 
 # --- scalar resolution (goyaml.v2/resolve.go) ------------------------------------------
 
@@ -338,6 +341,7 @@ def compose_documents(
     first_index: int = 0,
     max_depth: int = 1000,
     cache: dict[str, Any] | None = None,
+    parser: type | None = None,
 ) -> Iterator[ComposedDocument]:
     """Decode every document of a YAML stream, in order.
 
@@ -350,40 +354,44 @@ def compose_documents(
     index = first_index
     if cache is None:
         cache = {}
+    parser_class = parser or CParser or PureParser
+    libyaml = parser_class is CParser
     try:
-        parser = _Parser(text)
+        events = parser_class(text)
     except yaml.YAMLError as error:  # the pure-Python reader checks characters up front
-        yield _syntax_failure(error, index, line_offset, text)
+        yield _syntax_failure(error, index, line_offset, text, libyaml)
         return
-    get_event = parser.get_event
+    get_event = events.get_event
     while True:
         try:
             event = get_event()
         except yaml.YAMLError as error:
-            yield _syntax_failure(error, index, line_offset, text)
+            yield _syntax_failure(error, index, line_offset, text, libyaml)
             return
         event_type = type(event)
         if event_type is _StreamEndEvent:
             return
         if event_type is not _DocumentStartEvent:
             continue
-        document_line = int(event.start_mark.line) + 1 + line_offset  # type: ignore[union-attr]
+        document_line = int(event.start_mark.line) + 1 + line_offset
         try:
             yield _Composer(get_event, index, document_line, line_offset, max_depth, cache).run()
         except yaml.YAMLError as error:
-            yield _syntax_failure(error, index, line_offset, text)
+            yield _syntax_failure(error, index, line_offset, text, libyaml)
             return
         index += 1
 
 
-def _syntax_failure(error: yaml.YAMLError, index: int, line_offset: int, text: str) -> ComposedDocument:
+def _syntax_failure(
+    error: yaml.YAMLError, index: int, line_offset: int, text: str, libyaml: bool
+) -> ComposedDocument:
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
     if mark is not None:
         line = int(mark.line) + 1 + line_offset
     elif isinstance(error, yaml.reader.ReaderError):
         # libyaml counts the offset in bytes of the UTF-8 text, the pure reader in characters
-        head = text.encode("utf-8", "surrogatepass")[: error.position] if HAVE_LIBYAML else b""
-        newlines = head.count(b"\n") if HAVE_LIBYAML else text.count("\n", 0, error.position)
+        head = text.encode("utf-8", "surrogatepass")[: error.position] if libyaml else b""
+        newlines = head.count(b"\n") if libyaml else text.count("\n", 0, error.position)
         line = newlines + 1 + line_offset
     else:
         line = line_offset + 1

@@ -584,3 +584,10 @@ def test_a_chart_named_on_the_command_line_is_skipped_with_a_note(tmp_path: Path
     assert result.notes == [
         f"{tmp_path}: Helm chart sources skipped; render them first (helm template ... | kubeward scan -)"
     ]
+
+
+def test_without_libyaml_the_pure_parser_is_used_with_a_note(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "HAVE_LIBYAML", False)
+    result = read_inputs(["-"], stdin=io.BytesIO(b"apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"))
+    assert result.notes == [files.NO_LIBYAML]
+    assert [record.body["metadata"]["name"] for record in result.records] == ["a"]

@@ -832,3 +832,26 @@ def test_item_lines(text: str, item_lines: dict[int, int]) -> None:
 def test_item_lines_with_a_line_offset() -> None:
     (document,) = documents("items:\n- a\n- b\n", line_offset=7)
     assert document.item_lines == {0: 9, 1: 10}
+
+
+def test_the_pure_python_parser_gives_the_same_documents() -> None:
+    """The fallback for PyYAML builds without libyaml decodes exactly as the C parser."""
+    from kubeward.sources.goyaml import CParser, PureParser
+
+    samples = [
+        "a: yes\nb: 0644\nc: '0644'\nd: [y, n, ~, 1e3, 08, 0x1F]\n",
+        "base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n  y: 4\n",
+        "---\napiVersion: v1\nkind: List\nitems:\n- {kind: A}\n- kind: B\n---\n# only a comment\n",
+        "a: !!python/object:x {}\nb: !!str 1\non: 2\n",
+        "a: 1\nb: [\n",
+        "a: *missing\n",
+    ]
+    for text in samples:
+        fast = list(compose_documents(text, parser=CParser))
+        pure = list(compose_documents(text, parser=PureParser))
+        assert [(d.index, d.line, d.value, d.problems, d.item_lines) for d in fast] == [
+            (d.index, d.line, d.value, d.problems, d.item_lines) for d in pure
+        ], text
+        assert [(d.error.line if d.error else None) for d in fast] == [
+            (d.error.line if d.error else None) for d in pure
+        ]
