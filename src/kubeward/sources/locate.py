@@ -9,7 +9,6 @@ deepest part of the path that exists is returned.
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from dataclasses import dataclass, field
@@ -36,11 +35,14 @@ class _File:
     line_starts: list[int]
     chunks: list[Chunk] | None = None
     documents: dict[int, list[yaml.Node]] = field(default_factory=dict)
+    is_json: bool = False
 
     @classmethod
     def of(cls, text: str) -> _File:
-        starts = [0, *itertools.accumulate(len(line) for line in text.splitlines(keepends=True))]
-        return cls(text, starts)
+        starts = [0, *(match.end() for match in _NEWLINE.finditer(text))]
+        if starts[-1] != len(text):
+            starts.append(len(text))
+        return cls(text, starts, is_json=text.lstrip()[:1] in ("{", "["))
 
     def line_text(self, line: int) -> str:
         if not 0 < line < len(self.line_starts):
@@ -59,16 +61,16 @@ class Locator:
     stdin_text: str | None = None
     max_file_bytes: int = 32 * 1024 * 1024
     _files: dict[str, _File | None] = field(default_factory=dict)
-    _nodes: dict[tuple[str, int], yaml.Node | None] = field(default_factory=dict)
+    _nodes: dict[tuple[str, int], _Found | None] = field(default_factory=dict)
 
     def line(self, origin: Origin, path: Path = ()) -> int | None:
         """The 1-based line of ``path`` inside the object read at ``origin``."""
         if origin.line is None:
             return None
-        node = self._object_node(origin)
-        if node is None:
+        found = self._object_node(origin)
+        if found is None:
             return origin.line
-        return _walk(node, path) or origin.line
+        return _walk(*found, path)
 
     def _file(self, file: str) -> _File | None:
         if file not in self._files:
@@ -84,18 +86,18 @@ class Locator:
             return None
         return decode_text(data) if len(data) <= self.max_file_bytes else None
 
-    def _object_node(self, origin: Origin) -> yaml.Node | None:
+    def _object_node(self, origin: Origin) -> _Found | None:
         key = (origin.file, origin.line or 0)
         if key not in self._nodes:
             self._nodes[key] = self._compose_object(origin)
         return self._nodes[key]
 
-    def _compose_object(self, origin: Origin) -> yaml.Node | None:
+    def _compose_object(self, origin: Origin) -> _Found | None:
         source = self._file(origin.file)
         line = origin.line
         if source is None or line is None:
             return None
-        if source.text.lstrip()[:1] in ("{", "["):
+        if source.is_json:
             return _json_object_node(source, line)
         if origin.path:
             node = _list_item_node(source, line)
@@ -105,9 +107,20 @@ class Locator:
 
 
 _ITEM_START = re.compile(r"( *)-(?: |\r?$)")
+_NEWLINE = re.compile("\n")
+_Found = tuple[yaml.Node, int]
+"""A composed object and the lines before the text it was composed from (texts are cut
+out of their file and composed alone, never padded: padding costs as much as the file)."""
 
 
-def _list_item_node(source: _File, line: int) -> yaml.Node | None:
+def _compose(text: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError:
+        return None
+
+
+def _list_item_node(source: _File, line: int) -> _Found | None:
     """Compose the block sequence item that starts on ``line`` alone: it runs until the
     next line (not blank, not a comment) indented no deeper than its dash."""
     match = _ITEM_START.match(source.line_text(line))
@@ -124,14 +137,11 @@ def _list_item_node(source: _File, line: int) -> yaml.Node | None:
     first = source.line_text(line)
     item = first[:indent] + " " + first[indent + 1 :]
     item += source.text[source.line_starts[line] : source.line_starts[end - 1]]
-    try:
-        node = yaml.compose("\n" * (line - 1) + item, Loader=_Loader)
-    except yaml.YAMLError:
-        return None
-    return node if node is not None and node.start_mark.line + 1 == line else None
+    node = _compose(item)
+    return (node, line - 1) if node is not None and node.start_mark.line == 0 else None
 
 
-def _document_node(source: _File, path: Path, line: int) -> yaml.Node | None:
+def _document_node(source: _File, path: Path, line: int) -> _Found | None:
     """Compose the whole document holding ``line`` (once per chunk) and find the object."""
     if source.chunks is None:
         source.chunks = list(split_yaml_stream(source.text))
@@ -142,22 +152,20 @@ def _document_node(source: _File, path: Path, line: int) -> yaml.Node | None:
         chosen = index
     if chosen is None:
         return None
+    chunk = source.chunks[chosen]
     if chosen not in source.documents:
-        chunk = source.chunks[chosen]
         try:
-            source.documents[chosen] = list(
-                yaml.compose_all("\n" * chunk.line_offset + chunk.text, Loader=_Loader)
-            )
+            source.documents[chosen] = list(yaml.compose_all(chunk.text, Loader=_Loader))
         except yaml.YAMLError:
             source.documents[chosen] = []
     for document in source.documents[chosen]:
-        found = _node_at_line(document, path, line)
+        found = _node_at_line(document, path, line - chunk.line_offset)
         if found is not None:
-            return found
+            return found, chunk.line_offset
     return None
 
 
-def _json_object_node(source: _File, line: int) -> yaml.Node | None:
+def _json_object_node(source: _File, line: int) -> _Found | None:
     """The JSON value that starts on ``line`` (its first ``{``), composed with marks."""
     if not 0 < line < len(source.line_starts):
         return None
@@ -167,11 +175,10 @@ def _json_object_node(source: _File, line: int) -> yaml.Node | None:
         return None
     try:
         _, end = json.JSONDecoder().raw_decode(source.text, start)
-        return yaml.compose(
-            "\n" * (line - 1) + " " * (start - offset) + source.text[start:end], Loader=_Loader
-        )
-    except (ValueError, yaml.YAMLError):
+    except ValueError:
         return None
+    node = _compose(" " * (start - offset) + source.text[start:end])
+    return None if node is None else (node, line - 1)
 
 
 def _node_at_line(document: yaml.Node | None, path: Path, line: int) -> yaml.Node | None:
@@ -218,7 +225,7 @@ def _key_text(key: yaml.ScalarNode) -> str | None:
     return str(key.value)
 
 
-def _walk(node: yaml.Node, path: Path) -> int | None:
+def _walk(node: yaml.Node, offset: int, path: Path) -> int:
     """Line of the deepest node of ``path`` that exists (a mapping key's own line)."""
     line = node.start_mark.line + 1
     for part in path:
@@ -227,4 +234,4 @@ def _walk(node: yaml.Node, path: Path) -> int | None:
             break
         key, node = child
         line = key.start_mark.line + 1
-    return line
+    return line + offset
