@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from kubeward.sources.goyaml import ComposedDocument, DocumentProblem, YAMLFailure
+from kubeward.sources.goyaml import ComposedDocument, DocumentProblem
+from kubeward.sources.goyaml_resolve import YAMLFailure
 
 __all__ = ["decode_json_stream"]
 

@@ -17,7 +17,7 @@ import yaml
 
 from kubeward.k8s.objects import Origin, Path
 from kubeward.sources.files import STDIN, Chunk, decode_text, split_yaml_stream
-from kubeward.sources.goyaml import key_to_string, resolve_plain
+from kubeward.sources.goyaml_resolve import key_to_string, resolve_plain
 
 __all__ = ["Locator"]
 

@@ -12,7 +12,8 @@ import pytest
 from kubeward.errors import InputError
 from kubeward.k8s.objects import Origin
 from kubeward.sources.files import read_inputs
-from kubeward.sources.goyaml import ComposedDocument, DocumentProblem, YAMLFailure
+from kubeward.sources.goyaml import ComposedDocument, DocumentProblem
+from kubeward.sources.goyaml_resolve import YAMLFailure
 from kubeward.sources.jsondoc import decode_json_stream
 from kubeward.sources.records import REDACTED, is_kubeconfig, records_from_documents, redact
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from kubeward.sources.goyaml import YAMLFailure, key_to_string, resolve_plain
+from kubeward.sources.goyaml_resolve import YAMLFailure, key_to_string, resolve_plain
 
 INT64_MIN, INT64_MAX, UINT64_MAX = -(2**63), 2**63 - 1, 2**64 - 1
 

@@ -20,13 +20,8 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kubeward.sources.goyaml import (
-    DocumentProblem,
-    YAMLFailure,
-    compose_documents,
-    key_to_string,
-    resolve_plain,
-)
+from kubeward.sources.goyaml import DocumentProblem, compose_documents
+from kubeward.sources.goyaml_resolve import YAMLFailure, key_to_string, resolve_plain
 
 MERGE_ERROR = "map merge requires map or sequence of maps as the value"
 
