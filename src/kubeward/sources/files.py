@@ -69,6 +69,8 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
     files: int = 0
     stdin_text: str | None = None
+    scalars: dict[str, Any] = field(default_factory=dict, repr=False)
+    """Plain scalars already resolved (shared by every file read; see :func:`_read_yaml`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,9 +202,14 @@ def _add(file: str, documents: list[ComposedDocument], template: str | None, res
     result.errors.extend(errors)
 
 
+_SCALAR_CACHE_SIZE = 200_000
+
+
 def _read_yaml(file: str, stream: str | bytes, limits: Limits, result: ReadResult) -> None:
     index = 0
-    cache: dict[str, Any] = {}
+    cache = result.scalars  # also makes equal scalars one object: less memory for big inputs
+    if len(cache) > _SCALAR_CACHE_SIZE:
+        cache.clear()
     for chunk in split_yaml_stream(stream):
         if chunk.raw is not None:
             bad = _first_bad_byte(chunk.raw)
