@@ -53,9 +53,7 @@ def _tenant_namespace_refs(snapshot: Snapshot, settings: Settings) -> Iterable[O
 
 
 def _quota_namespaces(snapshot: Snapshot, settings: Settings) -> Iterable[ObjectRef]:
-    return [
-        _quota_groups(snapshot, settings)[namespace][0].ref for namespace in _quota_groups(snapshot, settings)
-    ]
+    return [quotas[0].ref for quotas in _quota_groups(snapshot, settings).values()]
 
 
 def _tenant_workloads(snapshot: Snapshot, settings: Settings) -> Iterable[ObjectRef]:

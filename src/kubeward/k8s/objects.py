@@ -7,6 +7,7 @@ finding is about (a :data:`Path`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ __all__ = [
     "Path",
     "Record",
     "format_path",
+    "is_kubeconfig",
     "split_api_version",
 ]
 
@@ -35,6 +37,11 @@ def format_path(path: Path) -> str:
         else:
             out.append(f"[{part!r}]")
     return "".join(out)
+
+
+def is_kubeconfig(body: Mapping[str, Any]) -> bool:
+    """A kubeconfig file (``apiVersion: v1``, ``kind: Config``): not an API object."""
+    return body.get("kind") == "Config" and body.get("apiVersion") == "v1"
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:

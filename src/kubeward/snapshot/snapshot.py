@@ -26,7 +26,7 @@ from typing import Any
 
 from kubeward.k8s import schema, selectors
 from kubeward.k8s import types as k8s_types
-from kubeward.k8s.objects import GroupKind, ObjectRef, Origin, Path, Record, split_api_version
+from kubeward.k8s.objects import GroupKind, ObjectRef, Origin, Path, Record, is_kubeconfig, split_api_version
 from kubeward.k8s.resources import BUILTIN, ResourceTable
 from kubeward.k8s.workloads import (
     NOT_WORKLOAD_OWNERS,
@@ -228,7 +228,7 @@ def build(
     for record in records:
         body = record.body
         group_kind = _group_kind(body)
-        if group_kind == GroupKind("", "Config") and body.get("apiVersion") == "v1":
+        if is_kubeconfig(body):
             kubeconfigs.append(KubeObject(body, ObjectRef("Config", record.origin.file), record.origin, "v1"))
             continue
         found = schema.check_object(group_kind, body)

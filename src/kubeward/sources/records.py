@@ -17,11 +17,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kubeward.errors import InputError
-from kubeward.k8s.objects import Origin, Record
+from kubeward.k8s.objects import Origin, Record, is_kubeconfig
 from kubeward.k8s.schema import describe_value
 from kubeward.sources.goyaml import ComposedDocument
 
-__all__ = ["REDACTED", "is_kubeconfig", "records_from_documents", "redact"]
+__all__ = ["REDACTED", "records_from_documents", "redact"]
 
 REDACTED = "<redacted by kubeward>"
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -33,10 +33,6 @@ _AUTH_PROVIDER_SECRETS = (
     "access-token",
     "idp-certificate-authority-data",
 )
-
-
-def is_kubeconfig(body: Mapping[str, Any]) -> bool:
-    return body.get("kind") == "Config" and body.get("apiVersion") == "v1"
 
 
 def redact(body: dict[str, Any]) -> None:

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from kubeward.errors import InputError
-from kubeward.k8s.objects import Origin
+from kubeward.k8s.objects import Origin, is_kubeconfig
 from kubeward.sources.files import read_inputs
 from kubeward.sources.goyaml import ComposedDocument, DocumentProblem
 from kubeward.sources.goyaml_resolve import YAMLFailure
 from kubeward.sources.jsondoc import decode_json_stream
-from kubeward.sources.records import REDACTED, is_kubeconfig, records_from_documents, redact
+from kubeward.sources.records import REDACTED, records_from_documents, redact
 
 # --- records_from_documents ------------------------------------------------------------------------
 
