@@ -11,14 +11,7 @@ from hypothesis import strategies as st
 
 from kubeward.sources.goyaml import DocumentProblem
 from kubeward.sources.jsondoc import decode_json_stream
-
-
-def canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: canonical(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [canonical(item) for item in value]
-    return (type(value).__name__, repr(value))
+from typed_values import canonical
 
 
 def decoded(text: str) -> list[tuple[int, int, Any]]:

@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from kubeward.sources.goyaml import DocumentProblem, compose_documents
 from kubeward.sources.goyaml_resolve import YAMLFailure, key_to_string, resolve_plain
+from typed_values import canonical
 
 MERGE_ERROR = "map merge requires map or sequence of maps as the value"
 
@@ -76,14 +77,6 @@ class _Reference:
             explicit.add(key)
             result[key] = value
         return result
-
-
-def canonical(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {key: canonical(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [canonical(item) for item in value]
-    return (type(value).__name__, repr(value))
 
 
 def reference_documents(text: str) -> list[tuple[Any, str | None, list[DocumentProblem]]]:
