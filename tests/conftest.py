@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 import kubeward
 from kubeward.controls.catalogue import all_controls
@@ -13,6 +14,12 @@ from kubeward.controls.registry import REGISTRY
 from kubeward.controls.run import ScanResult
 from kubeward.controls.settings import Settings
 from kubeward.inputs import Inputs
+
+# Property tests are deterministic by default, so a CI run is reproducible; explore with
+# `pytest --hypothesis-profile explore` (random, more examples) when changing an engine.
+hypothesis_settings.register_profile("default", derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", max_examples=2000)
+hypothesis_settings.load_profile("default")
 
 
 def load_text(text: str, *, namespace: str | None = None, whole_cluster: bool | None = None) -> Inputs:

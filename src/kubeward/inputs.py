@@ -87,7 +87,12 @@ def _assemble(
     default_namespace: str | None,
     whole_cluster: bool | None,
 ) -> Inputs:
-    snapshot = build(read.records, default_namespace=default_namespace, whole_cluster=whole_cluster)
+    snapshot = build(
+        read.records,
+        default_namespace=default_namespace,
+        whole_cluster=whole_cluster,
+        listed_kinds=read.listed_kinds,
+    )
     errors = list(read.errors)
     for obj, problem in snapshot.field_problems:
         errors.append(

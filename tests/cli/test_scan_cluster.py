@@ -215,3 +215,52 @@ def test_a_real_cluster(capsys: pytest.CaptureFixture[str]) -> None:
     assert report["wholeCluster"] is True and report["inputs"][0].startswith("cluster:")
     evaluated = {control["id"]: control["evaluated"] for control in report["controls"]}
     assert evaluated["KW-NS-003"] > 0  # every cluster has namespaces besides the system ones (default)
+
+
+@pytest.mark.parametrize(
+    ("forbidden", "skipped"),
+    [
+        ("namespaces", "KW-NS-007"),
+        ("resourcequotas", "KW-NS-003"),
+        ("limitranges", "KW-NS-005"),
+    ],
+)
+def test_controls_that_reason_from_absence_skip_kinds_that_were_not_read(
+    capsys: pytest.CaptureFixture[str], state: State, tmp_path: Path, forbidden: str, skipped: str
+) -> None:
+    """A kind the credentials may not list is unknown, not empty: no false findings."""
+    state.forbidden = {forbidden}
+    with serve(state, tmp_path) as kubeconfig:
+        report = json.loads(
+            run_cli(capsys, "scan", "--cluster", "--kubeconfig", str(kubeconfig), "-o", "json").out
+        )
+    [control] = [c for c in report["controls"] if c["id"] == skipped]
+    assert control["skipped"] is not None and control["skipped"].startswith(
+        "not evaluated: the input does not hold"
+    )
+    assert control["evaluated"] == 0 and control["score"] is None
+    assert not [f for f in report["findings"] if f["control"] == skipped]
+    assert any(note.startswith(f"{skipped} not evaluated") for note in report["notes"])
+
+
+def test_a_group_that_cannot_be_discovered_is_reported_and_unknown(tmp_path: Path, state: State) -> None:
+    with serve(state, tmp_path) as kubeconfig:
+        from kubernetes import config as kube_config
+
+        api_client = kube_config.new_client_from_config(config_file=str(kubeconfig), persist_config=False)
+        original = api_client.call_api
+
+        def break_rbac(method: str, url: str, header_params: dict[str, str], **kwargs: Any) -> Any:
+            if url.endswith("/apis/rbac.authorization.k8s.io/v1"):
+                url = url.replace("/apis/rbac", "/apis/gone-rbac")
+            return original(method, url, header_params=header_params, **kwargs)
+
+        api_client.call_api = break_rbac
+        read, _ = cluster.read_cluster(api_client=api_client, context="partial")
+    assert [error.message for error in read.errors] == [
+        "API discovery failed: GET /apis/rbac.authorization.k8s.io/v1 answered 404"
+    ]
+    assert read.listed_kinds is not None
+    assert GroupKind("rbac.authorization.k8s.io", "Role") not in read.listed_kinds
+    assert GroupKind("", "Namespace") in read.listed_kinds
+    assert GroupKind("policy", "PodSecurityPolicy") in read.listed_kinds  # not served: known empty

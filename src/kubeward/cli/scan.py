@@ -138,6 +138,8 @@ def scan(
 ) -> None:
     """Audit SOURCEs (files, directories, '-' for stdin) or a live cluster (--cluster)."""
     config = load_config(config_path)
+    if (min_severity or config.min_severity or "").lower() == "none":
+        abort("--min-severity: 'none' is only for --fail-on; use info to run every control")
     minimum = _severity(min_severity or config.min_severity, "--min-severity", "info") or Severity.INFO
     threshold = _severity(fail_on or config.fail_on, "--fail-on", "low")
     try:
@@ -149,6 +151,8 @@ def scan(
         )
     except ValueError as error:
         abort(str(error))
+    if not chosen:
+        abort("no control matches the selection (see 'kubeward controls')")
     if cluster and sources:
         abort("give either SOURCEs or --cluster, not both")
     if not cluster and not sources:

@@ -67,7 +67,9 @@ def _default_service_accounts(snapshot: Snapshot, settings: Settings) -> Iterabl
 def _namespaced_objects(snapshot: Snapshot, settings: Settings) -> Iterable[ObjectRef]:
     if not snapshot.whole_cluster:
         return []
-    return [obj.ref for obj in snapshot.objects if obj.ref.namespace]
+    covered = {id(member) for workload in snapshot.workloads for member in workload.members}
+    refs = [obj.ref for obj in snapshot.objects if id(obj) not in covered]
+    return [ref for ref in refs + [w.ref for w in snapshot.workloads] if ref.namespace]
 
 
 # --- controls ---------------------------------------------------------------------------
@@ -202,6 +204,7 @@ def system_namespace_workloads(snapshot: Snapshot, settings: Settings) -> Iterat
         ``kubeward`` namespace scaffolding writes one.
     """,
     references=(NSA_RESOURCE_POLICIES, "Trivy KSV-0040"),
+    requires=(RESOURCE_QUOTA,),
 )
 def namespace_without_quota(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
     """Every namespace that is not a system namespace must hold at least one ResourceQuota."""
@@ -289,7 +292,12 @@ def quota_bounds(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
         container, and add a LimitRange with ``default`` and ``defaultRequest`` for type
         Container to the namespace so that nothing is left unbounded.
     """,
-    references=(NSA_RESOURCE_POLICIES, "CIS Kubernetes Benchmark v1.10 5.7.3", "Polaris cpuLimitsMissing"),
+    references=(
+        NSA_RESOURCE_POLICIES,
+        "Polaris cpuRequestsMissing, cpuLimitsMissing, memoryRequestsMissing, memoryLimitsMissing",
+        "kubescape C-0050, C-0004",
+    ),
+    requires=(LIMIT_RANGE,),
 )
 def missing_requests_limits(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
     """Every init and regular container must end up with ``requests.cpu``,
@@ -344,9 +352,9 @@ def _default_accounts(snapshot: Snapshot, settings: Settings) -> list[tuple[Obje
     for namespace, account in sorted(accounts.items()):
         if namespace not in settings.system_namespaces:
             out.append((account.ref, account))
-    if snapshot.of_kind(SERVICE_ACCOUNT):
-        # Kubernetes creates "default" in every namespace; if the input has service
-        # accounts but not this one, the one that exists has the default settings.
+    if snapshot.of_kind(SERVICE_ACCOUNT) and snapshot.knows_all(SERVICE_ACCOUNT):
+        # Kubernetes creates "default" in every namespace; if the input holds every
+        # service account but not this one, the one that exists has the default settings.
         for namespace_object in _tenant_namespaces(snapshot, settings):
             if namespace_object.ref.name not in accounts:
                 out.append((namespace_object.ref, None))
@@ -422,22 +430,26 @@ def default_service_account_automount(snapshot: Snapshot, settings: Settings) ->
         Fix the namespace name, or declare the Namespace; remove objects left behind.
     """,
     references=("Kubernetes documentation: Namespaces",),
+    requires=(NAMESPACE,),
 )
 def missing_namespace(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
     """Only for a whole cluster's state (a live read, or an input holding the ``default``
     and ``kube-system`` Namespaces, or ``--whole-cluster``): every namespaced object's
-    namespace must be declared by a Namespace object."""
+    namespace must be declared by a Namespace object. A workload's objects (Deployment,
+    ReplicaSets, Pods) are reported once, on its top owner."""
     if not snapshot.whole_cluster:
         return
     declared = snapshot.namespaces
-    for obj in snapshot.objects:
-        namespace = obj.ref.namespace
-        if namespace and namespace not in declared:
+    covered = {id(member) for workload in snapshot.workloads for member in workload.members}
+    reports = [(obj.ref, obj.origin) for obj in snapshot.objects if id(obj) not in covered]
+    reports += [(workload.ref, workload.source.origin) for workload in snapshot.workloads]
+    for ref, origin in sorted(reports, key=lambda item: item[0]):
+        if ref.namespace and ref.namespace not in declared:
             yield Finding(
                 "KW-NS-007",
-                obj.ref,
-                obj.origin,
+                ref,
+                origin,
                 "namespace-does-not-exist",
-                f"{obj.ref.kind} {obj.ref.name!r} is in namespace {namespace!r}, which does not exist",
+                f"{ref.kind} {ref.name!r} is in namespace {ref.namespace!r}, which does not exist",
                 paths=(("metadata", "namespace"),),
             )

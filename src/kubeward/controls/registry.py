@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from kubeward.controls.finding import Finding, Severity
 from kubeward.controls.settings import Settings
-from kubeward.k8s.objects import ObjectRef
+from kubeward.k8s.objects import GroupKind, ObjectRef
 from kubeward.snapshot.snapshot import Snapshot
 
 __all__ = [
@@ -64,6 +64,9 @@ class Control:
     remediation: str
     references: tuple[str, ...]
     rule: str
+    requires: tuple[GroupKind, ...] = ()
+    """Kinds the control concludes from the absence of: it runs only when the input holds
+    every object of each (``Snapshot.knows_all``)."""
 
     def evaluate(self, snapshot: Snapshot, settings: Settings) -> list[Finding]:
         return list(self.check(snapshot, settings))
@@ -82,6 +85,7 @@ def control(
     rationale: str,
     remediation: str,
     references: Iterable[str] = (),
+    requires: Iterable[GroupKind] = (),
 ) -> Callable[[Check], Check]:
     """Register the decorated check as a control (see the module docstring)."""
 
@@ -97,6 +101,7 @@ def control(
             remediation=_reflow(remediation),
             references=tuple(references),
             rule=_reflow(check.__doc__ or ""),
+            requires=tuple(requires),
         )
         problems = _problems(entry, REGISTRY)
         if problems:

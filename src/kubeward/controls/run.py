@@ -40,6 +40,7 @@ class ControlResult:
     findings: tuple[Finding, ...]
     suppressed: tuple[suppress.Suppressed, ...]
     error: str | None = None
+    skipped: str | None = None
 
     @property
     def failing(self) -> int:
@@ -47,7 +48,7 @@ class ControlResult:
 
     @property
     def score(self) -> float | None:
-        if self.error is not None or not self.subjects:
+        if self.error is not None or self.skipped is not None or not self.subjects:
             return None
         return 100.0 * (self.subjects - self.failing) / self.subjects
 
@@ -115,6 +116,13 @@ def run(
     annotations_of = _annotation_lookup(snapshot)
     results = []
     for entry in controls:
+        unknown = [str(group_kind) for group_kind in entry.requires if not snapshot.knows_all(group_kind)]
+        if unknown:
+            reason = (
+                f"not evaluated: the input does not hold every {', '.join(unknown)} (see --whole-cluster)"
+            )
+            results.append(ControlResult(entry, 0, (), (), skipped=reason))
+            continue
         try:
             subjects = len(set(entry.scope(snapshot, settings)))
             raw = entry.evaluate(snapshot, settings)
@@ -136,7 +144,7 @@ def run(
             else:
                 hidden.append(decision)
         results.append(ControlResult(entry, subjects, tuple(kept), tuple(hidden)))
-    notes = [
+    notes = [f"{result.control.id} {result.skipped}" for result in results if result.skipped] + [
         f"ignore rule #{rule.index} ({', '.join(rule.ids)}) expired on {rule.expires};"
         " its findings are shown again"
         for rule in suppressions.expired()

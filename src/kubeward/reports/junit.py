@@ -20,10 +20,11 @@ def _count(suite: ET.Element) -> tuple[int, int, int]:
     cases = suite.findall("testcase")
     failures = sum(1 for case in cases if case.find("failure") is not None)
     errors = sum(1 for case in cases if case.find("error") is not None)
+    skipped = sum(1 for case in cases if case.find("skipped") is not None)
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(failures))
     suite.set("errors", str(errors))
-    suite.set("skipped", "0")
+    suite.set("skipped", str(skipped))
     suite.set("time", "0")
     return len(cases), failures, errors
 
@@ -38,6 +39,12 @@ def render_junit(report: Report) -> str:
             suites[section] = _suite(root, f"{section}: {SECTIONS[section]}")
         suite = suites[section]
         classname = f"kubeward.{section}.{control.id}"
+        if result.skipped is not None:
+            case = ET.SubElement(
+                suite, "testcase", classname=classname, name=f"{control.id} {control.title}", time="0"
+            )
+            ET.SubElement(case, "skipped", message=result.skipped)
+            continue
         if result.error is not None:
             case = ET.SubElement(
                 suite, "testcase", classname=classname, name=f"{control.id} {control.title}", time="0"

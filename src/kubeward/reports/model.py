@@ -7,7 +7,7 @@ the other formats render the same data.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from kubeward.controls.finding import Finding, Severity
@@ -46,8 +46,6 @@ class Report:
     locations: Mapping[str, Location]  # by finding fingerprint
     fail_on: Severity | None
     failed: bool
-    live: bool = False
-    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def location(self, finding: Finding) -> Location:
         return self.locations.get(finding.fingerprint, Location(None, None))
@@ -100,6 +98,7 @@ class Report:
                     "failing": r.failing,
                     "score": _round(r.score),
                     "error": r.error,
+                    "skipped": r.skipped,
                 }
                 for r in result.results
             ],

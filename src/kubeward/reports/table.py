@@ -74,7 +74,7 @@ def render_table(report: Report, console: Console) -> None:
             ", ".join(f"{count} {label}" for label, count in counts.items()),
             f"), {len(result.suppressed)} suppressed · overall score ",
             _score(result.overall_score()),
-            "/100",
+            "/100" if result.overall_score() is not None else "",
         )
     )
     if report.input_errors:

@@ -114,15 +114,22 @@ class Workload:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """The indexed input. ``whole_cluster`` says the input is a whole cluster's state
-    (a live read, or a dump holding the ``default`` and ``kube-system`` namespaces), so
-    absence means absence (a namespace that is not there does not exist)."""
+    """The indexed input.
+
+    ``whole_cluster`` says the input is a whole cluster's state (a live read, or a dump
+    holding the ``default`` and ``kube-system`` namespaces), so a namespace that is not
+    there does not exist. ``complete_kinds`` says which kinds the input holds *every*
+    object of, so that a control may conclude from absence (no ResourceQuota in this
+    namespace): ``None`` means every kind (manifests describe all that will exist, and a
+    dump declared with ``--whole-cluster`` holds everything); a live read knows the kinds
+    it could list; an auto-detected dump knows the kinds it holds at least one of."""
 
     objects: tuple[KubeObject, ...]
     kubeconfigs: tuple[KubeObject, ...] = ()
     resources: ResourceTable = BUILTIN
     whole_cluster: bool = False
     field_problems: tuple[tuple[KubeObject, schema.FieldProblem], ...] = ()
+    complete_kinds: frozenset[GroupKind] | None = None
     _by_kind: Mapping[GroupKind, tuple[KubeObject, ...]] = field(init=False, repr=False)
     _by_name: Mapping[tuple[GroupKind, str, str], tuple[KubeObject, ...]] = field(init=False, repr=False)
     _by_namespace: Mapping[str, tuple[KubeObject, ...]] = field(init=False, repr=False)
@@ -144,6 +151,10 @@ class Snapshot:
     def of_kind(self, group_kind: GroupKind) -> tuple[KubeObject, ...]:
         return self._by_kind.get(group_kind, ())
 
+    def knows_all(self, group_kind: GroupKind) -> bool:
+        """Whether every object of this kind is in the input (see ``complete_kinds``)."""
+        return self.complete_kinds is None or group_kind in self.complete_kinds
+
     def get(self, group_kind: GroupKind, namespace: str, name: str) -> KubeObject | None:
         """The object of this kind and name (the first one, if the input defines it twice)."""
         found = self._by_name.get((group_kind, namespace, name))
@@ -159,11 +170,6 @@ class Snapshot:
     def namespaces(self) -> Mapping[str, KubeObject]:
         """The Namespace objects in the input, by name."""
         return {obj.ref.name: obj for obj in self.of_kind(NAMESPACE)}
-
-    @cached_property
-    def namespace_names(self) -> frozenset[str]:
-        """Every namespace the input declares or puts an object in."""
-        return frozenset(self.namespaces) | frozenset(self._by_namespace)
 
     def namespace_labels(self, name: str) -> Mapping[str, str]:
         """The namespace's labels as the API server holds them (name label included)."""
@@ -215,10 +221,12 @@ def build(
     *,
     default_namespace: str | None = None,
     whole_cluster: bool | None = None,
+    listed_kinds: frozenset[GroupKind] | None = None,
 ) -> Snapshot:
     """Index ``records``. ``default_namespace`` is given to namespaced objects whose
     manifest has none (as ``kubectl apply -n`` would); ``whole_cluster=None`` decides from
-    the input (see :class:`Snapshot`)."""
+    the input; ``listed_kinds`` are the kinds a live read listed in full (see
+    :class:`Snapshot` for which kinds are known complete)."""
     records = list(records)
     crds = [record.body for record in records if _group_kind(record.body) == _CRD]
     table = BUILTIN.with_crds(crds)
@@ -240,10 +248,13 @@ def build(
             found += schema.check_value(k8s_types.PodTemplateSpec, template, ("spec", "template"))
         problems.extend((obj, problem) for problem in found)
         objects.append(obj)
+    complete = listed_kinds
     if whole_cluster is None:
         declared = {obj.ref.name for obj in objects if obj.ref.group_kind == NAMESPACE}
         whole_cluster = {"default", "kube-system"} <= declared
-    return Snapshot(tuple(objects), tuple(kubeconfigs), table, whole_cluster, tuple(problems))
+        if whole_cluster and complete is None:  # a dump, not declared whole: only what it shows
+            complete = frozenset(obj.ref.group_kind for obj in objects)
+    return Snapshot(tuple(objects), tuple(kubeconfigs), table, whole_cluster, tuple(problems), complete)
 
 
 def _group_kind(body: Mapping[str, Any]) -> GroupKind:

@@ -72,7 +72,8 @@ def read_rules(include_secrets: bool = True) -> list[dict[str, Any]]:
         if group_kind == SECRET and not include_secrets:
             continue
         resource = BUILTIN.by_kind(group_kind)
-        assert resource is not None, group_kind
+        if resource is None:  # pragma: no cover - READ_KINDS are all in the built-in table
+            raise KeyError(f"{group_kind} is not in the resource table")
         by_group.setdefault(resource.group, set()).add(resource.plural)
     return [
         {"apiGroups": [group], "resources": sorted(plurals), "verbs": ["list"]}
@@ -88,6 +89,10 @@ class ServedResource:
     version: str
     kind: str
     plural: str
+
+    @property
+    def group_kind(self) -> GroupKind:
+        return GroupKind(self.group, self.kind)
 
     @property
     def api_version(self) -> str:
@@ -160,11 +165,20 @@ def _client(context: str | None, kubeconfig: str | None) -> tuple[Any, str]:
     return api_client, context or "current-context"
 
 
-def discover(api: _Api) -> dict[GroupKind, ServedResource]:
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """What the API serves of :data:`READ_KINDS`, and the groups it failed to describe."""
+
+    served: dict[GroupKind, ServedResource]
+    failed: dict[str, str]  # group -> what went wrong
+
+
+def discover(api: _Api) -> Discovery:
     """Each wanted kind's resource: in its group's preferred version when served there,
     else in the first other version the group lists (as client-go's
     ``ServerPreferredResources`` does: Linkerd serves AuthorizationPolicy only in v1alpha1
-    while its preferred version is v1beta3)."""
+    while its preferred version is v1beta3). A group version whose discovery fails leaves
+    its group's kinds unknown (neither served nor absent)."""
     wanted = set(READ_KINDS)
     status, groups = api.get("/apis")
     if status != 200 or not isinstance(groups, Mapping):
@@ -180,10 +194,12 @@ def discover(api: _Api) -> dict[GroupKind, ServedResource]:
         ordered = [preferred] + [version for version in listed if version != preferred]
         versions.extend((name, version) for version in ordered if isinstance(version, str))
     served: dict[GroupKind, ServedResource] = {}
+    failed: dict[str, str] = {}
     for group, version in versions:
         path = "/api/v1" if not group else f"/apis/{group}/{version}"
         status, listing = api.get(path)
         if status != 200 or not isinstance(listing, Mapping):
+            failed[group] = f"API discovery failed: GET {path} answered {status}"
             continue
         for resource in listing.get("resources") or []:
             name, kind = resource.get("name", ""), resource.get("kind", "")
@@ -192,7 +208,7 @@ def discover(api: _Api) -> dict[GroupKind, ServedResource]:
                 continue
             if "list" in (resource.get("verbs") or []):
                 served[group_kind] = ServedResource(group, version, kind, name)
-    return served
+    return Discovery(served, failed)
 
 
 def _pages(api: _Api, resource: ServedResource, accept: str) -> Iterator[tuple[int, Any]]:
@@ -235,41 +251,56 @@ def read_cluster(
     on_resource: Callable[[str], None] | None = None,
     api_client: Any = None,
 ) -> tuple[ReadResult, str]:
-    """Read the cluster; returns the records and the source name (``cluster:<context>``)."""
+    """Read the cluster; returns the records and the source name (``cluster:<context>``).
+
+    ``listed_kinds`` of the result holds the kinds known in full: those listed to the
+    end, and those the API does not serve (there are none). Kinds it could not list, or
+    whose group it could not discover, are reported and left out, so that no control
+    concludes anything from their absence."""
     if api_client is None:
         api_client, context = _client(context, kubeconfig)
     name = f"cluster:{context or 'current-context'}"
     api = _Api(api_client)
     result = ReadResult()
-    served = discover(api)
+    discovery = discover(api)
+    for message in discovery.failed.values():
+        result.errors.append(InputError(name, message, fatal=False))
+    listed: set[GroupKind] = set()
     for group_kind in READ_KINDS:
-        resource = served.get(group_kind)
-        if resource is None or (group_kind == SECRET and not include_secrets):
+        if group_kind == SECRET and not include_secrets:
+            continue
+        resource = discovery.served.get(group_kind)
+        if resource is None:
+            if group_kind.group not in discovery.failed:
+                listed.add(group_kind)  # not served: known to have no objects
             continue
         if on_resource is not None:
             on_resource(f"{resource.plural}.{resource.group}" if resource.group else resource.plural)
-        metadata_only = group_kind == SECRET
-        records: list[Record] = []
-        for status, page in _pages(api, resource, _METADATA_ONLY if metadata_only else "application/json"):
-            if status == 410:
-                records.clear()
-                continue
-            if status != 200 or not isinstance(page, Mapping):
-                reason = (page or {}).get("reason") if isinstance(page, Mapping) else None
-                result.errors.append(
-                    InputError(
-                        name,
-                        f"cannot list {resource.plural} ({resource.api_version}): {reason or status}",
-                        fatal=False,
-                    )
-                )
-                records.clear()
-                break
-            for item in page.get("items") or []:
-                if isinstance(item, Mapping):
-                    body = _item_body(resource, item, metadata_only)
-                    redact(body)
-                    records.append(Record(body, Origin(name)))
-        result.records.extend(records)
+        records = _list(api, resource, name, result.errors)
+        if records is not None:
+            result.records.extend(records)
+            listed.add(group_kind)
         result.files += 1
+    result.listed_kinds = frozenset(listed)
     return result, name
+
+
+def _list(api: _Api, resource: ServedResource, name: str, errors: list[InputError]) -> list[Record] | None:
+    """Every object of ``resource``, or None (and an error) when it cannot be listed."""
+    metadata_only = resource.group_kind == SECRET
+    records: list[Record] = []
+    for status, page in _pages(api, resource, _METADATA_ONLY if metadata_only else "application/json"):
+        if status == 410:
+            records.clear()
+            continue
+        if status != 200 or not isinstance(page, Mapping):
+            reason = (page or {}).get("reason") if isinstance(page, Mapping) else None
+            message = f"cannot list {resource.plural} ({resource.api_version}): {reason or status}"
+            errors.append(InputError(name, message, fatal=False))
+            return None
+        for item in page.get("items") or []:
+            if isinstance(item, Mapping):
+                body = _item_body(resource, item, metadata_only)
+                redact(body)
+                records.append(Record(body, Origin(name)))
+    return records

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
 from kubeward.errors import InputError
-from kubeward.k8s.objects import Record
+from kubeward.k8s.objects import GroupKind, Record
 from kubeward.sources.goyaml import HAVE_LIBYAML, ComposedDocument, compose_documents
 from kubeward.sources.jsondoc import decode_json_stream
 from kubeward.sources.records import records_from_documents
@@ -69,6 +69,8 @@ class ReadResult:
     notes: list[str] = field(default_factory=list)
     files: int = 0
     stdin_text: str | None = None
+    listed_kinds: frozenset[GroupKind] | None = None
+    """The kinds a live read listed in full (None for files)."""
     scalars: dict[str, Any] = field(default_factory=dict, repr=False)
     """Plain scalars already resolved (shared by every file read; see :func:`_read_yaml`)."""
 

@@ -59,6 +59,10 @@ def decode_json_stream(text: str, *, line_offset: int = 0) -> Iterator[ComposedD
         except ValueError as error:  # NaN or Infinity, which say nothing of where they are
             yield ComposedDocument(index, line, error=YAMLFailure(f"invalid JSON: {error}", line))
             return
+        except RecursionError:  # the decoder recurses once per level of nesting
+            message = "invalid JSON: nested too deeply (more levels than kubeward reads)"
+            yield ComposedDocument(index, line, error=YAMLFailure(message, line))
+            return
         problems: list[DocumentProblem] = []
         if duplicates.keys:
             problems = _duplicate_lines(text, start, position, line, duplicates.keys)

@@ -12,7 +12,7 @@ from kubeward.controls.finding import Finding, Severity
 from kubeward.controls.registry import REGISTRY, Control
 from kubeward.controls.run import run
 from kubeward.controls.settings import Settings
-from kubeward.k8s.objects import ObjectRef
+from kubeward.k8s.objects import GroupKind, ObjectRef
 from kubeward.snapshot.snapshot import Snapshot
 
 NAMESPACES = """
@@ -103,3 +103,33 @@ def test_a_failing_control_is_reported_and_the_others_still_run() -> None:
     assert result.results[0].error.startswith("internal error: KeyError: 'spec' (")
     assert result.errors == (f"KW-NS-901: {result.results[0].error}",)
     assert result.results[1].score == 100.0
+
+
+DUMP_WITHOUT_QUOTAS = """
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: default}}
+- {apiVersion: v1, kind: Namespace, metadata: {name: kube-system}}
+- {apiVersion: v1, kind: Namespace, metadata: {name: shop}}
+"""
+
+
+def test_a_dump_without_any_quota_cannot_say_namespaces_lack_one() -> None:
+    """``kubectl get -A -o yaml ns,deploy,pods`` holds no ResourceQuota: not read is not
+    absent, so KW-NS-003 is not evaluated (and says why) rather than reporting every
+    namespace."""
+    snapshot = load_text(DUMP_WITHOUT_QUOTAS).snapshot
+    assert snapshot.whole_cluster and not snapshot.knows_all(GroupKind("", "ResourceQuota"))
+    [result] = kubeward.scan(snapshot, [REGISTRY["KW-NS-003"]]).results
+    assert result.findings == () and result.score is None
+    assert (
+        result.skipped == "not evaluated: the input does not hold every ResourceQuota (see --whole-cluster)"
+    )
+
+
+def test_whole_cluster_declared_means_every_kind_is_complete() -> None:
+    snapshot = load_text(DUMP_WITHOUT_QUOTAS, whole_cluster=True).snapshot
+    [result] = kubeward.scan(snapshot, [REGISTRY["KW-NS-003"]]).results
+    assert result.skipped is None
+    assert [str(f.ref) for f in result.findings] == ["Namespace default", "Namespace shop"]

@@ -241,10 +241,9 @@ def test_in_namespace(indexed: Snapshot) -> None:
     assert [str(obj.ref) for obj in indexed.in_namespace_of_kind(SERVICE, "prod")] == ["Service prod/web"]
 
 
-def test_namespaces_and_namespace_names(indexed: Snapshot) -> None:
+def test_namespaces(indexed: Snapshot) -> None:
     assert sorted(indexed.namespaces) == ["kube-system", "prod"]
     assert indexed.namespaces["prod"] is indexed.objects[0]
-    assert indexed.namespace_names == frozenset({"prod", "staging", "kube-system"})
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from kubeward.sources.goyaml import DocumentProblem, compose_documents
@@ -229,7 +229,11 @@ def dump(structures: list[Any], flow: bool | None) -> str:
 @given(st.lists(documents(), min_size=1, max_size=3), st.sampled_from([False, True, None]))
 def test_fast_composer_matches_the_reference(structures: list[Any], flow: bool | None) -> None:
     text = dump(structures, flow)
-    assert fast_documents(text) == reference_documents(text), text
+    try:
+        expected = reference_documents(text)
+    except yaml.YAMLError:  # the dumper can write what no parser reads (a lone empty plain scalar)
+        assume(False)
+    assert fast_documents(text) == expected, text
 
 
 # Cases the generator reaches, written out so that a failure names its rule.
