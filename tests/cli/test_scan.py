@@ -270,3 +270,25 @@ def test_console_scripts_and_module_entry_point(findings: Path) -> None:
         )
         assert done.returncode == 1, done.stderr
         assert json.loads(done.stdout)["summary"]["findings"] == 2
+
+
+HELM = b"""---
+# Source: shop/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: shop-web, namespace: default}
+spec: {template: {spec: {containers: [{name: web, image: nginx:1.27}]}}}
+"""
+
+
+def test_helm_streams_name_their_template_in_every_format(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ("scan", "-", "--controls", "KW-NS-001")
+    assert "-:5 (shop/templates/deployment.yaml)" in run_cli(capsys, *args, stdin=HELM).out
+    sarif = json.loads(run_cli(capsys, *args, "-o", "sarif", stdin=HELM).out)
+    [result] = sarif["runs"][0]["results"]
+    assert result["locations"][0]["physicalLocation"] == {
+        "artifactLocation": {"uri": "shop/templates/deployment.yaml", "uriBaseId": "%SRCROOT%"}
+    }
+    report = json.loads(run_cli(capsys, *args, "-o", "json", stdin=HELM).out)
+    assert report["findings"][0]["origin"]["template"] == "shop/templates/deployment.yaml"
+    assert "(shop/templates/deployment.yaml)" in run_cli(capsys, *args, "-o", "junit", stdin=HELM).out

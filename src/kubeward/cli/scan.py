@@ -235,7 +235,7 @@ def _report(inputs: Inputs, result: ScanResult, threshold: Severity | None) -> R
         if finding.origin is None or finding.origin.line is None:  # live objects have no file
             continue
         line = locator.line(finding.origin, finding.paths[0]) if finding.paths else finding.origin.line
-        locations[finding.fingerprint] = Location(finding.origin.file, line)
+        locations[finding.fingerprint] = Location(finding.origin.file, line, finding.origin.template)
     failed = threshold is not None and any(
         registry.REGISTRY[finding.control_id].severity >= threshold for finding in result.findings
     )

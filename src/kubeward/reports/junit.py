@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 
 from kubeward.controls.registry import SECTIONS
 from kubeward.reports.model import Report
+from kubeward.reports.text import printable
 
 __all__ = ["render_junit"]
 
@@ -83,4 +84,7 @@ def render_junit(report: Report) -> str:
     root.set("errors", str(sum(t[2] for t in totals)))
     root.set("time", "0")
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+    # Control characters from the input are not allowed in XML: written as escapes instead.
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + printable(ET.tostring(root, encoding="unicode")) + "\n"
+    )

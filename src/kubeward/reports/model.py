@@ -23,15 +23,18 @@ SCHEMA_VERSION = "1"
 
 @dataclass(frozen=True, slots=True)
 class Location:
-    """Where a finding points: a file and a line (both None for live cluster objects)."""
+    """Where a finding points: a file and a line (both None for live cluster objects), and
+    the Helm template the object was rendered from, when known."""
 
     file: str | None
     line: int | None
+    template: str | None = None
 
     def __str__(self) -> str:
         if self.file is None:
             return "-"
-        return self.file if self.line is None else f"{self.file}:{self.line}"
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where} ({self.template})" if self.template else where
 
 
 @dataclass(frozen=True)

@@ -58,9 +58,16 @@ def _rule(control: Control) -> dict[str, Any]:
 
 
 def _physical(location: Location) -> dict[str, Any] | None:
+    """The file and line; for a Helm stream read from stdin, the chart template (without a
+    line: the rendered lines are not the template's)."""
+    if location.file == "-" and location.template:
+        return {"artifactLocation": {"uri": _uri(location.template), "uriBaseId": "%SRCROOT%"}}
     if location.file is None or location.file == "-" or location.file.startswith("cluster:"):
         return None
-    physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(location.file)}}
+    artifact: dict[str, Any] = {"uri": _uri(location.file)}
+    if not PurePath(location.file).is_absolute():
+        artifact["uriBaseId"] = "%SRCROOT%"
+    physical: dict[str, Any] = {"artifactLocation": artifact}
     if location.line is not None:
         physical["region"] = {"startLine": location.line}
     return physical

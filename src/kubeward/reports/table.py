@@ -10,6 +10,7 @@ from rich.text import Text
 from kubeward.controls.finding import Severity
 from kubeward.controls.registry import SECTIONS
 from kubeward.reports.model import Report
+from kubeward.reports.text import printable
 
 __all__ = ["render_table"]
 
@@ -20,6 +21,11 @@ _STYLES = {
     Severity.LOW: "cyan",
     Severity.INFO: "dim",
 }
+
+
+def _safe(text: str) -> str:
+    """Input text made harmless for the terminal: no escapes, no rich markup."""
+    return escape(printable(text))
 
 
 def _score(value: float | None) -> Text:
@@ -33,8 +39,8 @@ def render_table(report: Report, console: Console) -> None:
     result = report.result
     state = "whole-cluster state" if report.whole_cluster else "partial state (manifests)"
     console.print(
-        f"[bold]kubeward {escape(report.tool_version)}[/] · {report.objects} objects from "
-        f"{escape(', '.join(report.inputs))} · {state}"
+        f"[bold]kubeward {_safe(report.tool_version)}[/] · {report.objects} objects from "
+        f"{_safe(', '.join(report.inputs))} · {state}"
     )
     scores = result.section_scores()
     for section, title in SECTIONS.items():
@@ -58,13 +64,13 @@ def render_table(report: Report, console: Console) -> None:
             table.add_row(
                 Text(severity.label, style=_STYLES[severity]),
                 finding.control_id,
-                escape(str(finding.ref)),
-                escape(str(report.location(finding))),
-                escape(finding.detail),
+                _safe(str(finding.ref)),
+                _safe(str(report.location(finding))),
+                _safe(finding.detail),
             )
         console.print(table)
     for message in result.errors:
-        console.print(f"[bold red]error[/] {escape(message)}")
+        console.print(f"[bold red]error[/] {_safe(message)}")
     counts = report.severity_counts()
     console.print()
     console.print(
@@ -81,9 +87,9 @@ def render_table(report: Report, console: Console) -> None:
         console.print(f"[bold red]Input errors ({len(report.input_errors)}):[/]")
         for error in report.input_errors:
             kind = "error" if error.fatal else "warning"
-            console.print(f"  {kind}: {escape(str(error))}")
+            console.print(f"  {kind}: {_safe(str(error))}")
     for note in report.notes:
-        console.print(f"[dim]note: {escape(note)}[/]")
+        console.print(f"[dim]note: {_safe(note)}[/]")
     if report.fail_on is not None:
         verdict = "[bold red]FAILED[/]" if report.failed else "[bold green]PASSED[/]"
         console.print(f"{verdict} (--fail-on {report.fail_on.label})")

@@ -99,3 +99,26 @@ def test_formats_agree_on_the_findings(capsys: pytest.CaptureFixture[str], input
         (r["ruleId"], r["partialFingerprints"]["kubeward/v1"]) for r in sarif["runs"][0]["results"]
     )
     assert from_json == from_sarif
+
+
+HOSTILE = (
+    "apiVersion: apps/v1\nkind: Deployment\n"
+    'metadata: {name: "web\\e]0;pwned\\a\\e[2J\\x01", namespace: default}\n'
+    "spec: {template: {spec: {containers: [{name: c, image: nginx:1.27}]}}}\n"
+)
+
+
+def test_hostile_names_cannot_drive_the_terminal_or_break_xml(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = tmp_path / "hostile.yaml"
+    path.write_text(HOSTILE)
+    table = run_cli(capsys, "scan", str(path), "--controls", "KW-NS-001").out
+    assert "\x1b" not in table and "\x07" not in table and "\\x1b]0;pwned\\x07" in table
+    junit = run_cli(capsys, "scan", str(path), "--controls", "KW-NS-001", "-o", "junit").out
+    [case] = [case for suite in JUnitXml.fromstring(junit) for case in suite]
+    assert "\\x1b[2J\\x01" in case.name
+    report = json.loads(run_cli(capsys, "scan", str(path), "--controls", "KW-NS-001", "-o", "json").out)
+    assert (
+        report["findings"][0]["object"]["name"] == "web\x1b]0;pwned\x07\x1b[2J\x01"
+    )  # JSON escapes it itself
