@@ -25,7 +25,7 @@ LAUGHS = "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
 # file name -> (content, expected error message fragment, expected line)
 BAD: dict[str, tuple[bytes, str, int | None]] = {
     "syntax.yaml": (b"apiVersion: v1\nkind: Pod\nmetadata: {name: [x\n", "invalid YAML", 4),
-    "broken.json": (b'{"apiVersion": "v1", "kind": "Pod",\n "metadata": }', "invalid JSON", 2),
+    "broken.json": (b'{"apiVersion": "v1", "kind": "Pod",\n "metadata": }', "invalid JSON", 1),
     "not-an-object.yaml": (
         b"just: a config file\nwith: values\n",
         "not a Kubernetes object: no apiVersion or kind",

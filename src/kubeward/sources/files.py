@@ -192,7 +192,8 @@ def _read_bytes(
         result.stdin_text = text if text is not None else data.decode("utf-8", "replace")
     if text is not None and (json_hint or text.lstrip()[:1] in ("{", "[")):
         documents = list(decode_json_stream(text))
-        if json_hint or all(document.error is None for document in documents):
+        # JSON when so named or when its first value is JSON; else YAML flow (``{a: 1}``).
+        if json_hint or (documents and documents[0].error is None):
             _add(file, documents, None, result)
             return
     _read_yaml(file, data if text is None else text, limits, result)

@@ -20,6 +20,7 @@ from kubeward.sources.goyaml_resolve import YAMLFailure
 __all__ = ["decode_json_stream"]
 
 _WHITESPACE = re.compile(r"[ \t\r\n]*")
+_NEXT_VALUE = re.compile(r"\n([{\[])")  # a value opened at the start of a line
 
 
 class _Duplicates:
@@ -40,7 +41,10 @@ class _Duplicates:
 
 
 def decode_json_stream(text: str, *, line_offset: int = 0) -> Iterator[ComposedDocument]:
-    """Decode each top-level JSON value of ``text``; a syntax error ends the stream."""
+    """Decode each top-level JSON value of ``text``. After a value that cannot be decoded,
+    reading resumes at the next line that opens a value in its first column (as JSON
+    Lines and ``kubectl -o json`` write them), so one broken value does not hide the ones
+    after it."""
     duplicates = _Duplicates()
     decoder = json.JSONDecoder(object_pairs_hook=duplicates, parse_constant=_not_json)
     lines = _LineCounter(text, line_offset)
@@ -49,20 +53,26 @@ def decode_json_stream(text: str, *, line_offset: int = 0) -> Iterator[ComposedD
     while position < len(text):
         line = lines.at(position)
         start = position
+        failure: YAMLFailure | None = None
         try:
             value, item_lines, position = _decode_value(decoder, text, position, lines)
         except json.JSONDecodeError as error:
-            bad_line = lines.at(error.pos)
-            message = f"invalid JSON: {error.msg} (column {error.colno})"
-            yield ComposedDocument(index, bad_line, error=YAMLFailure(message, bad_line))
-            return
+            bad_line = lines.at(error.pos) if error.pos >= start else line
+            where = f"column {error.colno}" if bad_line == line else f"line {bad_line}, column {error.colno}"
+            failure = YAMLFailure(f"invalid JSON in the value starting here: {error.msg} ({where})", line)
         except ValueError as error:  # NaN or Infinity, which say nothing of where they are
-            yield ComposedDocument(index, line, error=YAMLFailure(f"invalid JSON: {error}", line))
-            return
+            failure = YAMLFailure(f"invalid JSON: {error}", line)
         except RecursionError:  # the decoder recurses once per level of nesting
-            message = "invalid JSON: nested too deeply (more levels than kubeward reads)"
-            yield ComposedDocument(index, line, error=YAMLFailure(message, line))
-            return
+            failure = YAMLFailure("invalid JSON: nested too deeply (more levels than kubeward reads)", line)
+        if failure is not None:
+            duplicates.keys.clear()
+            yield ComposedDocument(index, failure.line or line, error=failure)
+            index += 1
+            resume = _NEXT_VALUE.search(text, start + 1)
+            if resume is None:
+                return
+            position = resume.start(1)
+            continue
         problems: list[DocumentProblem] = []
         if duplicates.keys:
             problems = _duplicate_lines(text, start, position, line, duplicates.keys)

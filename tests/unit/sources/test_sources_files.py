@@ -526,7 +526,7 @@ def test_json_file_errors(tmp_path: Path) -> None:
     assert origins(result) == [Origin(file, 0, 1)]
     assert result.errors == [
         InputError(file, "duplicate key 'kind'; the last value is used", 2, 0, fatal=False),
-        InputError(file, "invalid JSON: Expecting value (column 7)", 3, 1),
+        InputError(file, "invalid JSON in the value starting here: Expecting value (column 7)", 3, 1),
     ]
 
 

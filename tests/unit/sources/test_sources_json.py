@@ -140,25 +140,26 @@ def test_duplicates_are_reported_in_their_own_value_of_a_stream() -> None:
     ]
 
 
-# (rule, stream, values decoded before the error, error message, error line)
+# (rule, stream, values decoded before the error, error message, line of the broken value)
+P = "invalid JSON in the value starting here: "
 ERROR_CASES: list[tuple[str, str, list[Any], str, int]] = [
-    ("a missing value", '{"a": 1,\n"b": }', [], "invalid JSON: Expecting value (column 6)", 2),
+    ("a missing value", '{"a": 1,\n"b": }', [], P + "Expecting value (line 2, column 6)", 1),
     ("a trailing comma", '{"a": 1}\n{"b": 2,}', [{"a": 1}], (
-        "invalid JSON: Expecting property name enclosed in double quotes (column 9)"), 2),
+        P + "Expecting property name enclosed in double quotes (column 9)"), 2),
     ("a number as a key", '{"items": [],\n 1: 2}', [], (
-        "invalid JSON: Expecting property name enclosed in double quotes (column 2)"), 2),
-    ("an unterminated object", '{"a": 1', [], "invalid JSON: Unexpected end of input (column 8)", 1),
-    ("an unterminated List", '{"items": [1, 2', [], "invalid JSON: Unexpected end of input (column 16)", 1),
+        P + "Expecting property name enclosed in double quotes (line 2, column 2)"), 1),
+    ("an unterminated object", '{"a": 1', [], P + "Unexpected end of input (column 8)", 1),
+    ("an unterminated List", '{"items": [1, 2', [], P + "Unexpected end of input (column 16)", 1),
     (
         "a missing comma between items",
         '{"items": [\n  {"a": 1}\n  {"b": 2}]}',
         [],
-        "invalid JSON: Expecting ',' delimiter (column 3)",
-        3,
+        P + "Expecting ',' delimiter (line 3, column 3)",
+        1,
     ),
-    ("YAML is not JSON", "apiVersion: v1\n", [], "invalid JSON: Expecting value (column 1)", 1),
+    ("YAML is not JSON", "apiVersion: v1\n", [], P + "Expecting value (column 1)", 1),
     ("a single-quoted key", "{'a': 1}", [], (
-        "invalid JSON: Expecting property name enclosed in double quotes (column 2)"), 1),
+        P + "Expecting property name enclosed in double quotes (column 2)"), 1),
 ]  # fmt: skip
 
 
@@ -166,7 +167,7 @@ ERROR_CASES: list[tuple[str, str, list[Any], str, int]] = [
     ("text", "before", "message", "line"),
     [pytest.param(text, before, message, line, id=rule) for rule, text, before, message, line in ERROR_CASES],
 )
-def test_syntax_errors_end_the_stream_with_line_and_column(
+def test_syntax_errors_name_the_broken_value_and_where_the_parser_stopped(
     text: str, before: list[Any], message: str, line: int
 ) -> None:
     found = list(decode_json_stream(text))
@@ -175,6 +176,19 @@ def test_syntax_errors_end_the_stream_with_line_and_column(
     assert (last.index, last.value, last.line) == (len(before), None, line)
     assert last.error is not None
     assert (last.error.message, last.error.line) == (message, line)
+
+
+def test_reading_resumes_at_the_next_value_after_a_broken_one() -> None:
+    """JSON Lines: one broken line does not hide the lines after it."""
+    text = '{"a": 1}\n{"b": \n{"c": 3}\n  [4]\n'
+    found = list(decode_json_stream(text))
+    assert [(d.index, d.line, d.value) for d in found] == [
+        (0, 1, {"a": 1}),
+        (1, 2, None),
+        (2, 3, {"c": 3}),
+        (3, 4, [4]),
+    ]
+    assert found[1].error is not None
 
 
 _JSON_VALUES = st.recursive(
