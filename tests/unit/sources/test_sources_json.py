@@ -180,13 +180,13 @@ def test_syntax_errors_name_the_broken_value_and_where_the_parser_stopped(
 
 def test_reading_resumes_at_the_next_value_after_a_broken_one() -> None:
     """JSON Lines: one broken line does not hide the lines after it."""
-    text = '{"a": 1}\n{"b": \n{"c": 3}\n  [4]\n'
+    text = '{"a": 1}\n{"b": \n  {"inner": 0}\n{"c": 3}\n[4]\n'
     found = list(decode_json_stream(text))
     assert [(d.index, d.line, d.value) for d in found] == [
         (0, 1, {"a": 1}),
         (1, 2, None),
-        (2, 3, {"c": 3}),
-        (3, 4, [4]),
+        (2, 4, {"c": 3}),
+        (3, 5, [4]),
     ]
     assert found[1].error is not None
 
