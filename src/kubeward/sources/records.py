@@ -92,8 +92,9 @@ def _object_problem(body: Any) -> str | None:
 
 
 def _is_list(body: Mapping[str, Any]) -> bool:
+    """``kind: List``, or a typed list (``PodList``) as the API returns: one with ``items``."""
     kind = body["kind"]
-    return (kind == "List" or kind.endswith("List")) and isinstance(body.get("items"), list)
+    return kind == "List" or (kind.endswith("List") and "items" in body)
 
 
 def records_from_documents(
@@ -116,39 +117,46 @@ def records_from_documents(
         if why is not None:
             errors.append(InputError(file, why, document.line, document.index))
             continue
-        if _is_list(body):
-            _expand_list(file, document, body, template, records, errors)
-            continue
-        redact(body)
-        records.append(Record(body, Origin(file, document.index, document.line, (), template)))
+        _add_object(file, document, body, (), document.line, template, records, errors)
     return records, errors
 
 
-def _expand_list(
+def _add_object(
     file: str,
     document: ComposedDocument,
     body: dict[str, Any],
+    path: tuple[str | int, ...],
+    line: int,
     template: str | None,
     records: list[Record],
     errors: list[InputError],
 ) -> None:
+    """Add one object, or every item of a List (Lists in Lists flattened, as kubectl's
+    ``FlattenListVisitor`` does)."""
+    if not _is_list(body):
+        redact(body)
+        records.append(Record(body, Origin(file, document.index, line, path, template)))
+        return
+    items = body.get("items")
+    if items is None:  # an empty list, as the API writes it
+        return
+    where = f"{_path_text(path)}items" if path else "items"
+    if not isinstance(items, list):
+        errors.append(InputError(file, f"{where}: a {body['kind']}'s items must be a list", line, document.index))
+        return
     list_kind: str = body["kind"]
     item_kind = list_kind[: -len("List")] if list_kind != "List" else None
-    for index, item in enumerate(body["items"]):
-        line = document.item_lines.get(index, document.line)
+    for index, item in enumerate(items):
+        item_line = document.item_lines.get(index, line) if not path else line
         if isinstance(item, dict) and item_kind is not None:
             item.setdefault("apiVersion", body["apiVersion"])
             item.setdefault("kind", item_kind)
         problem = _object_problem(item)
         if problem is not None:
-            errors.append(InputError(file, f"items[{index}]: {problem}", line, document.index))
+            errors.append(InputError(file, f"{where}[{index}]: {problem}", item_line, document.index))
             continue
-        if _is_list(item):
-            errors.append(
-                InputError(
-                    file, f"items[{index}]: a List inside a List is not expanded", line, document.index
-                )
-            )
-            continue
-        redact(item)
-        records.append(Record(item, Origin(file, document.index, line, ("items", index), template)))
+        _add_object(file, document, item, (*path, "items", index), item_line, template, records, errors)
+
+
+def _path_text(path: tuple[str | int, ...]) -> str:
+    return "".join(f"[{part}]." if isinstance(part, int) else str(part) for part in path)

@@ -452,8 +452,37 @@ def test_list_items_that_are_not_objects() -> None:
             5,
             0,
         ),
-        InputError("-", "items[2]: a List inside a List is not expanded", 6, 0),
     ]
+
+
+def test_lists_in_lists_are_flattened_as_kubectl_does() -> None:
+    text = (
+        "apiVersion: v1\nkind: List\nitems:\n"
+        "- apiVersion: v1\n  kind: List\n  items:\n"
+        "  - {apiVersion: v1, kind: Namespace, metadata: {name: inner}}\n"
+        "  - 5\n"
+        "- {apiVersion: v1, kind: Namespace, metadata: {name: outer}}\n"
+    )
+    result = read_stdin(text)
+    assert names(result) == [("-", "inner"), ("-", "outer")]
+    assert [record.origin.path for record in result.records] == [("items", 0, "items", 0), ("items", 1)]
+    assert [error.message for error in result.errors] == [
+        "items[0].items[1]: not a Kubernetes object: found a number, not a mapping with apiVersion and kind"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("items", "message"),
+    [
+        ("null", None),
+        ('"x"', "items: a List's items must be a list"),
+        ("{a: 1}", "items: a List's items must be a list"),
+    ],
+)
+def test_list_items_must_be_a_list(items: str, message: str | None) -> None:
+    result = read_stdin(f"apiVersion: v1\nkind: List\nitems: {items}\n")
+    assert result.records == []
+    assert [error.message for error in result.errors] == ([message] if message else [])
 
 
 # (rule, document, message)
