@@ -11,6 +11,7 @@ from typing import Any
 
 from kubeward.controls import suppress
 from kubeward.controls.finding import Severity
+from kubeward.controls.registry import REGISTRY
 from kubeward.errors import ConfigError
 from kubeward.sources.files import decode_text
 from kubeward.sources.goyaml import compose_documents
@@ -80,7 +81,7 @@ def load_config(path: str | None) -> Config:
         ):
             raise ConfigError(f"{path}: {key}: expected a severity, got {value!r}")
     try:
-        rules = suppress.parse_ignore_rules(data.get("ignore"), path)
+        rules = suppress.parse_ignore_rules(data.get("ignore"), path, REGISTRY)
     except ValueError as error:
         raise ConfigError(str(error)) from None
     system = data.get("system-namespaces")

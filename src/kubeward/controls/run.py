@@ -144,10 +144,17 @@ def run(
             else:
                 hidden.append(decision)
         results.append(ControlResult(entry, subjects, tuple(kept), tuple(hidden)))
-    notes = [f"{result.control.id} {result.skipped}" for result in results if result.skipped] + [
-        f"ignore rule #{rule.index} ({', '.join(rule.ids)}) expired on {rule.expires};"
-        " its findings are shown again"
-        for rule in suppressions.expired()
+    used = {id(item.rule) for result in results for item in result.suppressed if item.rule is not None}
+    expired = suppressions.expired()
+    notes = [f"{result.control.id} {result.skipped}" for result in results if result.skipped]
+    notes += [
+        f"ignore rule #{rule.index} ({', '.join(rule.ids)}) expired on {rule.expires}; its findings are shown again"
+        for rule in expired
+    ]
+    notes += [
+        f"ignore rule #{rule.index} ({', '.join(rule.ids)}) matched no finding"
+        for rule in suppressions.rules
+        if id(rule) not in used and rule not in expired
     ]
     problems, annotation_notes = _annotation_problems(snapshot)
     return ScanResult(tuple(results), tuple(problems), tuple(notes + annotation_notes))

@@ -48,6 +48,7 @@ class Suppressed:
     finding: Finding
     by: str
     reason: str
+    rule: IgnoreRule | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +66,7 @@ class IgnoreRule:
         return (
             any(_id_matches(finding.control_id, pattern) for pattern in self.ids)
             and fnmatch.fnmatchcase(ref.namespace, self.namespace)
-            and fnmatch.fnmatchcase(ref.kind, self.kind)
+            and fnmatch.fnmatchcase(ref.kind.lower(), self.kind.lower())  # as kubectl takes kinds
             and fnmatch.fnmatchcase(ref.name, self.name)
         )
 
@@ -101,14 +102,16 @@ class Suppressions:
                 return Suppressed(finding, "annotation", reason if isinstance(reason, str) else "")
         for rule in self.rules:
             if (rule.expires is None or rule.expires >= self.today) and rule.matches(finding):
-                return Suppressed(finding, "config", rule.reason)
+                return Suppressed(finding, "config", rule.reason, rule)
         if finding.fingerprint in self.baseline:
             return Suppressed(finding, "baseline", "present in the baseline report")
         return None
 
 
-def parse_ignore_rules(entries: Any, where: str) -> tuple[IgnoreRule, ...]:
-    """Rules from the configuration's ``ignore`` list; ``ValueError`` says what is wrong."""
+def parse_ignore_rules(entries: Any, where: str, known: Iterable[str]) -> tuple[IgnoreRule, ...]:
+    """Rules from the configuration's ``ignore`` list; ``ValueError`` says what is wrong,
+    including an ID that names none of the ``known`` controls (it would suppress nothing)."""
+    known = list(known)
     if entries is None:
         return ()
     if not isinstance(entries, list):
@@ -128,6 +131,9 @@ def parse_ignore_rules(entries: Any, where: str) -> tuple[IgnoreRule, ...]:
         good, bad = annotation_ids(",".join(ids))
         if bad:
             raise ValueError(f"{here}: not a control ID: {', '.join(bad)}")
+        missing = unknown_ids(good, known)
+        if missing:
+            raise ValueError(f"{here}: no control {', '.join(missing)} exists")
         reason = entry.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             raise ValueError(f"{here}: 'reason' is required")

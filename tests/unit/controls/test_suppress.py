@@ -79,17 +79,22 @@ def test_a_suppression_without_a_reason_is_honoured_with_a_note() -> None:
 def test_config_rules_match_patterns_and_expire() -> None:
     rules = parse_ignore_rules(
         [
-            {"id": "KW-NS-005", "namespace": "def*", "kind": "Deployment", "reason": "accepted"},
+            {"id": "KW-NS-005", "namespace": "def*", "kind": "deployment", "reason": "accepted"},
             {"ids": ["KW-NS-001"], "name": "web", "reason": "old", "expires": "2026-01-31"},
+            {"id": "KW-NS-*", "name": "wbe", "reason": "a typo in the name"},
         ],
         ".kubeward.yaml",
+        REGISTRY,
     )
     result = _scan("{}", Suppressions(rules=rules, today=TODAY))
     assert [f.control_id for f in result.findings] == ["KW-NS-001"]
     assert [(s.finding.control_id, s.by, s.reason) for s in result.suppressed] == [
-        ("KW-NS-005", "config", "accepted")
+        ("KW-NS-005", "config", "accepted")  # kinds match as kubectl takes them, in any case
     ]
-    assert result.notes == ("ignore rule #1 (KW-NS-001) expired on 2026-01-31; its findings are shown again",)
+    assert result.notes == (
+        "ignore rule #1 (KW-NS-001) expired on 2026-01-31; its findings are shown again",
+        "ignore rule #2 (KW-NS-*) matched no finding",
+    )
 
 
 @pytest.mark.parametrize(
@@ -102,11 +107,13 @@ def test_config_rules_match_patterns_and_expire() -> None:
         ([{"id": "KW-NS-001", "reason": "x", "expires": "tomorrow"}], "'expires' must be a date"),
         ([{"id": "KW-NS-001", "reason": "x", "until": "2027-01-01"}], "unknown field\\(s\\) until"),
         ([{"id": "KW-NS-001", "reason": "x", "namespace": 3}], "'namespace' must be a string"),
+        ([{"id": "KW-NS-099", "reason": "x"}], "no control KW-NS-099 exists"),
+        ([{"id": "KW-POD-*", "reason": "x"}], "no control KW-POD-\\* exists"),
     ],
 )
 def test_bad_config_rules_are_refused(entries: object, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        parse_ignore_rules(entries, "cfg")
+        parse_ignore_rules(entries, "cfg", ["KW-NS-001", "KW-NS-005"])
 
 
 def test_baseline_hides_known_findings_only() -> None:
