@@ -98,10 +98,11 @@ def _assemble(
         errors.append(
             InputError(
                 obj.origin.file,
-                f"{obj.ref}: {format_path(problem.path)}: {problem.message}; the field is ignored",
+                f"{obj.ref}: {format_path(problem.path)}: {problem.message}"
+                + ("" if problem.fatal else "; the field is ignored"),
                 locator.line(obj.origin, problem.path),
                 obj.origin.document,
-                fatal=False,
+                fatal=problem.fatal,
             )
         )
     return Inputs(snapshot, errors, list(read.notes), locator, read.files, sources)

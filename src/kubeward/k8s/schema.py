@@ -27,10 +27,12 @@ __all__ = ["FieldProblem", "check_object", "check_value", "describe_value", "sch
 
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
-    """A field that was missing or of the wrong type; ``path`` is inside the object body."""
+    """A field that was missing or of the wrong type; ``path`` is inside the object body.
+    ``fatal``: the object could not be analysed at all."""
 
     path: Path
     message: str
+    fatal: bool = False
 
 
 _INVALID = object()

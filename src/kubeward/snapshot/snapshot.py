@@ -42,6 +42,7 @@ NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 NAMESPACE = GroupKind("", "Namespace")
 _CRD = GroupKind("apiextensions.k8s.io", "CustomResourceDefinition")
 _EMPTY: Mapping[str, Any] = {}
+_UNNAMED = "an object needs metadata.name (or generateName); it is not analysed"
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -243,6 +244,12 @@ def build(
         obj = KubeObject(
             body, _ref(group_kind, body, table, default_namespace), record.origin, body["apiVersion"]
         )
+        if not obj.ref.name and table.by_kind(group_kind) is not None:
+            # An API object the server would refuse; kinds that are not API resources
+            # (AuthenticationConfiguration, Kustomization...) have no names and stay.
+            problems.extend((obj, problem) for problem in found)
+            problems.append((obj, schema.FieldProblem(("metadata", "name"), _UNNAMED, fatal=True)))
+            continue
         if group_kind not in WORKLOAD_KINDS and template_location(group_kind, body) is not None:
             template = body["spec"]["template"]  # a custom workload: check its template too
             found += schema.check_value(k8s_types.PodTemplateSpec, template, ("spec", "template"))

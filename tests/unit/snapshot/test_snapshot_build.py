@@ -135,19 +135,20 @@ REFS: list[tuple[str, list[dict[str, Any]], str | None, list[ObjectRef]]] = [
         [ObjectRef("Job", "migrate-", "team", "batch")],
     ),
     (
-        "no metadata at all",
+        "an API object without a name is not analysed (the API server refuses it)",
         [
             {"apiVersion": "v1", "kind": "ConfigMap"},
             {"apiVersion": "v1", "kind": "ConfigMap", "metadata": []},
+            {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": 7, "namespace": ["x"]}},
         ],
-        None,
-        [ObjectRef("ConfigMap", ""), ObjectRef("ConfigMap", "")],
+        "team",
+        [],
     ),
     (
-        "a name of the wrong type is dropped before the reference is made",
-        [{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": 7, "namespace": ["x"]}}],
-        "team",
-        [ObjectRef("ConfigMap", "", "team")],
+        "a kind that is not an API resource (a configuration file) needs no name",
+        [{"apiVersion": "apiserver.config.k8s.io/v1", "kind": "AuthenticationConfiguration"}],
+        None,
+        [ObjectRef("AuthenticationConfiguration", "", "", "apiserver.config.k8s.io")],
     ),
 ]
 
@@ -450,3 +451,12 @@ def test_select_agrees_with_brute_force(
     ]
     assert sorted(position[id(obj)] for obj in got) == expected
     assert len({id(obj) for obj in got}) == len(got)  # no object twice
+
+
+def test_unnamed_api_objects_are_fatal_field_problems() -> None:
+    snap = _build({"apiVersion": "v1", "kind": "Namespace", "metadata": []})
+    assert snap.objects == ()
+    [(_, wrong_type), (obj, problem)] = snap.field_problems
+    assert (wrong_type.path, wrong_type.message) == (("metadata",), "expected a mapping, got a list")
+    assert (str(obj.ref), problem.path, problem.fatal) == ("Namespace <unnamed>", ("metadata", "name"), True)
+    assert problem.message == "an object needs metadata.name (or generateName); it is not analysed"
