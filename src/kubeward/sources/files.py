@@ -130,7 +130,8 @@ def _discover(path: str, notes: list[str]) -> Iterator[tuple[str, str | None]]:
         yield path, None
         return
     failures: list[OSError] = []
-    for root, dirs, files in os.walk(path, onerror=failures.append):
+    seen = {(info.st_dev, info.st_ino)}  # directories walked, so that symlink loops end
+    for root, dirs, files in os.walk(path, onerror=failures.append, followlinks=True):
         yield from _walk_failures(failures)
         if "Chart.yaml" in files:
             notes.append(
@@ -138,7 +139,21 @@ def _discover(path: str, notes: list[str]) -> Iterator[tuple[str, str | None]]:
             )
             dirs[:] = []
             continue
-        dirs[:] = sorted(name for name in dirs if not name.startswith("."))
+        kept = []
+        for name in sorted(dirs):
+            if name.startswith("."):
+                continue
+            try:
+                child = os.stat(os.path.join(root, name))
+            except OSError:
+                kept.append(name)  # the walk reports it
+                continue
+            if (child.st_dev, child.st_ino) in seen:
+                notes.append(f"{os.path.join(root, name)}: links to a directory already read; skipped")
+                continue
+            seen.add((child.st_dev, child.st_ino))
+            kept.append(name)
+        dirs[:] = kept
         for name in sorted(files):
             if name.startswith(".") or not name.lower().endswith(MANIFEST_SUFFIXES):
                 continue

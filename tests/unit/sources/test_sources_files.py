@@ -620,3 +620,17 @@ def test_without_libyaml_the_pure_parser_is_used_with_a_note(monkeypatch: pytest
     result = read_inputs(["-"], stdin=io.BytesIO(b"apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"))
     assert result.notes == [files.NO_LIBYAML]
     assert [record.body["metadata"]["name"] for record in result.records] == ["a"]
+
+
+def test_symlinked_directories_are_read_once_and_loops_end(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "a.yaml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: via-link}\n")
+    scan = tmp_path / "scan"
+    scan.mkdir()
+    (scan / "linked").symlink_to(real, target_is_directory=True)
+    (real / "loop").symlink_to(scan, target_is_directory=True)
+    result = read_inputs([str(scan)])
+    assert [record.body["metadata"]["name"] for record in result.records] == ["via-link"]
+    assert result.errors == []
+    assert result.notes == [f"{scan / 'linked' / 'loop'}: links to a directory already read; skipped"]
