@@ -244,15 +244,17 @@ def _quota_groups(snapshot: Snapshot, settings: Settings) -> dict[str, tuple[Kub
     remediation="""
         Give the namespace an unscoped ResourceQuota with ``requests.cpu``,
         ``requests.memory``, ``limits.cpu`` and ``limits.memory`` in ``spec.hard`` (or a
-        pair of quotas scoped ``Terminating`` and ``NotTerminating`` that both do).
+        pair of quotas with complementary scopes that both do).
     """,
     references=(NSA_RESOURCE_POLICIES,),
 )
 def quota_bounds(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
     """In a namespace with quotas, CPU and memory must each be bounded for every pod: by a
     quota without scopes naming ``cpu``/``requests.cpu``/``limits.cpu`` (likewise for
-    memory) in ``spec.hard``, or by quotas scoped ``Terminating`` and ``NotTerminating``
-    that both name it. Reported on the namespace's first quota."""
+    memory) in ``spec.hard``, or by two quotas with complementary single scopes that both
+    name it (``Terminating`` and ``NotTerminating``; ``PriorityClass`` ``Exists`` and
+    ``DoesNotExist``, or ``In`` and ``NotIn`` the same classes). Reported on the
+    namespace's first quota."""
     for namespace, quotas in _quota_groups(snapshot, settings).items():
         coverage = resources.quota_coverage(quotas)
         unbounded = coverage.unbounded

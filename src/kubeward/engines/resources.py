@@ -9,7 +9,8 @@ limit to a missing request of init and regular containers.
 
 ResourceQuota: a quota without scopes applies to every pod of its namespace, and once it
 names ``requests.cpu`` (or ``cpu``) every new pod must state it. Scoped quotas apply to
-the pods their scopes match; ``Terminating`` and ``NotTerminating`` together match all.
+the pods their scopes match; complementary scopes together match all (``Terminating``
+and ``NotTerminating``; ``PriorityClass`` ``Exists``/``DoesNotExist``, ``In``/``NotIn``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,6 @@ _BOUNDS = {
     "cpu": ("cpu", "requests.cpu", "limits.cpu"),
     "memory": ("memory", "requests.memory", "limits.memory"),
 }
-_COMPLEMENTARY_SCOPES = frozenset({"Terminating", "NotTerminating"})
 _GOVERNED = frozenset(_BOUNDS)  # the resources the NS controls ask containers to bound
 
 
@@ -99,43 +99,67 @@ class QuotaCoverage:
         return tuple(resource for resource in _BOUNDS if not self.bounded_by.get(resource))
 
 
-def _scopes(quota: KubeObject) -> frozenset[str]:
+_Predicate = tuple[str, str, frozenset[str]]  # (scope name, operator, values)
+_OPPOSITE = {"Exists": "DoesNotExist", "DoesNotExist": "Exists", "In": "NotIn", "NotIn": "In"}
+_SCOPE_OPPOSITES = {"Terminating": "NotTerminating", "NotTerminating": "Terminating"}
+
+
+def _scope_predicates(quota: KubeObject) -> list[_Predicate]:
+    """What selects a quota's pods: its ``scopes`` (each an ``Exists``) and ``scopeSelector``
+    requirements; they all must hold, so an empty list means every pod."""
     spec = quota.body.get("spec")
     if not isinstance(spec, Mapping):
-        return frozenset()
-    scopes = {scope for scope in spec.get("scopes") or [] if isinstance(scope, str)}
+        return []
+    found: list[_Predicate] = [
+        (scope, "Exists", frozenset()) for scope in spec.get("scopes") or [] if isinstance(scope, str)
+    ]
     selector = spec.get("scopeSelector")
     expressions = selector.get("matchExpressions") if isinstance(selector, Mapping) else None
     for expression in expressions if isinstance(expressions, list) else []:
         if isinstance(expression, Mapping) and isinstance(expression.get("scopeName"), str):
-            operator = expression.get("operator")
             values = expression.get("values") or []
-            # A PriorityClass "In" or "NotIn" narrows the pods as much as a scope does.
-            scopes.add(
-                expression["scopeName"]
-                if operator == "Exists" or not values
-                else f"{expression['scopeName']}?"
+            found.append(
+                (
+                    expression["scopeName"],
+                    str(expression.get("operator")),
+                    frozenset(value for value in values if isinstance(value, str)),
+                )
             )
-    return frozenset(scopes)
+    return found
+
+
+def _complement(predicate: _Predicate) -> _Predicate | None:
+    """The predicate matching exactly the pods ``predicate`` does not, if one exists."""
+    scope, operator, values = predicate
+    if scope in _SCOPE_OPPOSITES and operator == "Exists":
+        return (_SCOPE_OPPOSITES[scope], "Exists", frozenset())
+    if scope == "PriorityClass" and operator in _OPPOSITE:
+        return (scope, _OPPOSITE[operator], values)
+    return None
 
 
 def quota_coverage(quotas: Iterable[KubeObject]) -> QuotaCoverage:
+    """A resource is bounded for every pod by a quota without scopes, or by two quotas
+    whose single scopes are complementary (Terminating and NotTerminating; PriorityClass
+    Exists and DoesNotExist, or In and NotIn over the same classes)."""
     bounded: dict[str, list[ObjectRef]] = {resource: [] for resource in _BOUNDS}
-    scoped: dict[str, dict[str, list[ObjectRef]]] = {resource: {} for resource in _BOUNDS}
+    scoped: dict[str, dict[_Predicate, list[ObjectRef]]] = {resource: {} for resource in _BOUNDS}
     for quota in quotas:
         spec = quota.body.get("spec")
         hard = spec.get("hard") if isinstance(spec, Mapping) else None
         if not isinstance(hard, Mapping):
             continue
-        scopes = _scopes(quota)
+        predicates = _scope_predicates(quota)
         for resource, names in _BOUNDS.items():
             if not any(name in hard for name in names):
                 continue
-            if not scopes:
+            if not predicates:
                 bounded[resource].append(quota.ref)
-            elif len(scopes) == 1 and scopes <= _COMPLEMENTARY_SCOPES:
-                scoped[resource].setdefault(next(iter(scopes)), []).append(quota.ref)
-    for resource, by_scope in scoped.items():
-        if set(by_scope) == _COMPLEMENTARY_SCOPES:
-            bounded[resource].extend(ref for refs in by_scope.values() for ref in refs)
+            elif len(predicates) == 1:
+                scoped[resource].setdefault(predicates[0], []).append(quota.ref)
+    for resource, by_predicate in scoped.items():
+        for predicate, refs in by_predicate.items():
+            opposite = _complement(predicate)
+            if opposite is not None and opposite in by_predicate:
+                bounded[resource].extend(ref for ref in refs if ref not in bounded[resource])
     return QuotaCoverage({resource: tuple(refs) for resource, refs in bounded.items()})

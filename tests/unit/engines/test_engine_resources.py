@@ -320,6 +320,57 @@ COVERAGE: list[tuple[str, list[tuple[str, Any]], dict[str, list[str]]]] = [
         {"cpu": [], "memory": []},
     ),
     (
+        "PriorityClass Exists and DoesNotExist together bound every pod",
+        [
+            ("with", _quota({"cpu": "1"}, selector=[_exists("PriorityClass")])),
+            (
+                "without",
+                _quota({"cpu": "2"}, selector=[{"scopeName": "PriorityClass", "operator": "DoesNotExist"}]),
+            ),
+        ],
+        {"cpu": ["with", "without"], "memory": []},
+    ),
+    (
+        "PriorityClass In and NotIn over the same classes together bound every pod",
+        [
+            (
+                "high",
+                _quota(
+                    {"memory": "1Gi"},
+                    selector=[{"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}],
+                ),
+            ),
+            (
+                "rest",
+                _quota(
+                    {"memory": "2Gi"},
+                    selector=[{"scopeName": "PriorityClass", "operator": "NotIn", "values": ["high"]}],
+                ),
+            ),
+        ],
+        {"cpu": [], "memory": ["high", "rest"]},
+    ),
+    (
+        "PriorityClass In and NotIn over different classes leave pods out",
+        [
+            (
+                "high",
+                _quota(
+                    {"memory": "1Gi"},
+                    selector=[{"scopeName": "PriorityClass", "operator": "In", "values": ["high"]}],
+                ),
+            ),
+            (
+                "rest",
+                _quota(
+                    {"memory": "2Gi"},
+                    selector=[{"scopeName": "PriorityClass", "operator": "NotIn", "values": ["low"]}],
+                ),
+            ),
+        ],
+        {"cpu": [], "memory": []},
+    ),
+    (
         "the pair may come from scopeSelector",
         [
             ("short", _quota({"limits.cpu": "1"}, selector=[_exists("Terminating")])),
