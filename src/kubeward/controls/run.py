@@ -148,7 +148,8 @@ def run(
     expired = suppressions.expired()
     notes = [f"{result.control.id} {result.skipped}" for result in results if result.skipped]
     notes += [
-        f"ignore rule #{rule.index} ({', '.join(rule.ids)}) expired on {rule.expires}; its findings are shown again"
+        f"ignore rule #{rule.index} ({', '.join(rule.ids)}) expired on {rule.expires};"
+        " its findings are shown again"
         for rule in expired
     ]
     notes += [

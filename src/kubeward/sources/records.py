@@ -142,7 +142,8 @@ def _add_object(
         return
     where = f"{_path_text(path)}items" if path else "items"
     if not isinstance(items, list):
-        errors.append(InputError(file, f"{where}: a {body['kind']}'s items must be a list", line, document.index))
+        message = f"{where}: a {body['kind']}'s items must be a list"
+        errors.append(InputError(file, message, line, document.index))
         return
     list_kind: str = body["kind"]
     item_kind = list_kind[: -len("List")] if list_kind != "List" else None
