@@ -45,8 +45,10 @@ NO_LIBYAML = (
     " (reinstall PyYAML with libyaml for speed; results are the same)"
 )
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-_DOCUMENT_START = re.compile(r"^---(?=[ \t\r\n]|$)", re.MULTILINE)
-_DIRECTIVE_LINE = re.compile(r"^%[^\n]*\n", re.MULTILINE)
+# A document marker, maybe after a byte order mark (streams made by concatenating files);
+# in undecodable streams the UTF-8 BOM shows as its three Latin-1 characters.
+_DOCUMENT_START = re.compile("^(?:\ufeff|\xef\xbb\xbf)?---(?=[ \t\r\n]|$)", re.MULTILINE)
+_LINE_START_BOM = re.compile("^\ufeff", re.MULTILINE)
 _HELM_SOURCE = re.compile(r"^#\s*Source:\s*(\S[^\r\n]*?)\s*$", re.MULTILINE)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
@@ -294,11 +296,11 @@ def split_yaml_stream(stream: str | bytes) -> Iterator[Chunk]:
         if isinstance(stream, bytes):
             raw = piece.encode("latin-1")
             try:
-                yield Chunk(raw.decode("utf-8"), line)
+                yield Chunk(_LINE_START_BOM.sub("", raw.decode("utf-8")), line)
             except UnicodeDecodeError:
                 yield Chunk("", line, raw)
-        else:
-            yield Chunk(piece, line)
+        else:  # libyaml and go-yaml skip a BOM where a document starts; one at a line start is one
+            yield Chunk(_LINE_START_BOM.sub("", piece), line)
         line += piece.count("\n")
 
 

@@ -634,3 +634,17 @@ def test_symlinked_directories_are_read_once_and_loops_end(tmp_path: Path) -> No
     assert [record.body["metadata"]["name"] for record in result.records] == ["via-link"]
     assert result.errors == []
     assert result.notes == [f"{scan / 'linked' / 'loop'}: links to a directory already read; skipped"]
+
+
+@pytest.mark.parametrize(
+    "stream",
+    [
+        "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n\ufeffapiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n",
+        "\ufeffapiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n\ufeff---\napiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n",
+    ],
+    ids=["after a marker", "before a marker"],
+)
+def test_byte_order_marks_of_concatenated_files_are_skipped(stream: str) -> None:
+    """``cat a.yaml b.yaml``: libyaml and go-yaml skip a BOM where a document starts."""
+    result = read_stdin(stream)
+    assert ([r.body["metadata"]["name"] for r in result.records], result.errors) == (["a", "b"], [])
