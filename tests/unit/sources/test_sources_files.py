@@ -636,11 +636,15 @@ def test_symlinked_directories_are_read_once_and_loops_end(tmp_path: Path) -> No
     assert result.notes == [f"{scan / 'linked' / 'loop'}: links to a directory already read; skipped"]
 
 
+NAMESPACE_A = "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n"
+NAMESPACE_B = "apiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n"
+
+
 @pytest.mark.parametrize(
     "stream",
     [
-        "apiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n---\n\ufeffapiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n",
-        "\ufeffapiVersion: v1\nkind: Namespace\nmetadata: {name: a}\n\ufeff---\napiVersion: v1\nkind: Namespace\nmetadata: {name: b}\n",
+        NAMESPACE_A + "---\n\ufeff" + NAMESPACE_B,
+        "\ufeff" + NAMESPACE_A + "\ufeff---\n" + NAMESPACE_B,
     ],
     ids=["after a marker", "before a marker"],
 )
