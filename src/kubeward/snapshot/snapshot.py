@@ -344,6 +344,29 @@ def _rank(obj: KubeObject) -> tuple[int, str]:
     return (1 if obj.ref.kind == "Pod" else 0, obj.ref.name)
 
 
+_POD_TEMPLATE_HASH = "pod-template-hash"
+
+
+def _deployment_by_hash(
+    obj: KubeObject,
+    owner_kind: GroupKind,
+    owner_name: str,
+    by_name: Mapping[tuple[str, str, str], KubeObject],
+) -> KubeObject | None:
+    """The Deployment behind an absent ReplicaSet (``kubectl get deploy,pods`` dumps have no
+    ReplicaSets): the deployment controller names a ReplicaSet ``<deployment>-<hash>`` and
+    labels its pods ``pod-template-hash: <hash>``."""
+    template_hash = obj.labels.get(_POD_TEMPLATE_HASH)
+    if owner_kind.kind != "ReplicaSet" or not template_hash or not owner_name.endswith(f"-{template_hash}"):
+        return None
+    deployment = by_name.get(("Deployment", obj.ref.namespace, owner_name[: -len(template_hash) - 1]))
+    return (
+        deployment
+        if deployment is not None and deployment.group_kind.group in ("apps", "extensions")
+        else None
+    )
+
+
 def _top_owner(
     obj: KubeObject,
     by_uid: Mapping[str, KubeObject],
@@ -365,6 +388,8 @@ def _top_owner(
             named = by_name.get((controller.group_kind.kind, current.ref.namespace, controller.name))
             if named is not None and not (controller.uid and isinstance(named.metadata.get("uid"), str)):
                 owner = named
+        if owner is None:
+            owner = _deployment_by_hash(current, controller.group_kind, controller.name, by_name)
         if owner is None:
             absent = ObjectRef(
                 controller.group_kind.kind,
