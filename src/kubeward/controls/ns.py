@@ -33,6 +33,11 @@ _STATIC_POD_ANNOTATIONS = (
 _SYSTEM_PRIORITY_CLASSES = frozenset({"system-cluster-critical", "system-node-critical"})
 
 
+def _in_namespace(namespace: str) -> str:
+    """``in namespace 'x'``, or what an empty namespace means in a manifest."""
+    return f"in namespace {namespace!r}" if namespace else "in the namespace chosen when applied"
+
+
 # --- scopes: what each control evaluates ------------------------------------------------
 
 
@@ -266,7 +271,7 @@ def quota_bounds(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             quotas[0].ref,
             quotas[0].origin,
             "quota-does-not-bound-" + "-and-".join(unbounded),
-            f"no ResourceQuota in namespace {namespace or '<apply-time>'!r} bounds {' or '.join(unbounded)}"
+            f"no ResourceQuota {_in_namespace(namespace)} bounds {' or '.join(unbounded)}"
             f" for every pod (quotas: {names})",
             paths=(("spec", "hard"),),
             why=tuple(
@@ -327,21 +332,23 @@ def missing_requests_limits(snapshot: Snapshot, settings: Settings) -> Iterator[
                 paths.append((*workload.spec_path, *container.path, "resources"))
         if not lacking:
             continue
-        if defaults.sources:
-            context = (
-                "the LimitRanges of its namespace ("
-                + ", ".join(ref.name for ref in defaults.sources)
-                + ") do not supply them"
-            )
-        else:
-            context = f"namespace {namespace or '<apply-time>'!r} has no LimitRange to supply them"
+        limit_ranges = snapshot.in_namespace_of_kind(LIMIT_RANGE, namespace)
         yield Finding(
             "KW-NS-005",
             workload.ref,
             workload.source.origin,
             "container-resources-unbounded",
-            f"{'; '.join(lacking)}; {context}",
+            f"{'; '.join(lacking)}; no LimitRange {_in_namespace(namespace)} supplies them",
             paths=tuple(paths),
+            why=tuple(
+                f"{limit_range.ref}: "
+                + (
+                    "supplies some Container defaults"
+                    if limit_range.ref in defaults.sources
+                    else "no Container defaults"
+                )
+                for limit_range in limit_ranges
+            ),
         )
 
 
@@ -410,7 +417,7 @@ def default_service_account_automount(snapshot: Snapshot, settings: Settings) ->
                 ref,
                 account.origin,
                 "default-service-account-automounts",
-                f"ServiceAccount 'default' in namespace {ref.namespace!r}:"
+                f"ServiceAccount 'default' {_in_namespace(ref.namespace)}:"
                 f" automountServiceAccountToken {state}",
                 paths=(("automountServiceAccountToken",),),
             )
