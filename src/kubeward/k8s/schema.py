@@ -17,10 +17,21 @@ import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import (
+    Annotated,
+    Any,
+    NotRequired,
+    Required,
+    Union,
+    get_args,
+    get_origin,
+    get_type_hints,
+    is_typeddict,
+)
 
 from kubeward.k8s import types as k8s_types
 from kubeward.k8s.objects import GroupKind, Path
+from kubeward.k8s.quantities import parse_quantity
 
 __all__ = ["FieldProblem", "check_object", "check_value", "describe_value", "schema_for"]
 
@@ -121,7 +132,7 @@ def _apply(
 
 
 def _typed_dict_checker(typed_dict: type) -> _Checker:
-    hints = get_type_hints(typed_dict)
+    hints = get_type_hints(typed_dict, include_extras=True)
     required = frozenset(typed_dict.__required_keys__)  # type: ignore[attr-defined]
     fields = {name: _compile(hint) for name, hint in hints.items()}
 
@@ -146,10 +157,30 @@ def _typed_dict_checker(typed_dict: type) -> _Checker:
     return check
 
 
+def _quantity_checker(base: _Checker) -> _Checker:
+    def check(value: Any, path: Path, problems: list[FieldProblem]) -> Any:
+        checked = base(value, path, problems)
+        if checked is _INVALID:
+            return _INVALID
+        try:
+            parse_quantity(checked)
+        except ValueError as error:
+            problems.append(FieldProblem(path, str(error)))
+            return _INVALID
+        return checked
+
+    return check
+
+
 def _compile(hint: Any) -> _Checker:
     if is_typeddict(hint):
         return _typed_dict_checker(hint)
     origin = get_origin(hint)
+    if origin in (Required, NotRequired):  # kept by get_type_hints(include_extras=True)
+        return _compile(get_args(hint)[0])
+    if origin is Annotated:
+        base = _compile(get_args(hint)[0])
+        return _quantity_checker(base) if k8s_types.QUANTITY in hint.__metadata__ else base
     if origin is list:
         return _list_checker(_compile(get_args(hint)[0]))
     if origin is dict:

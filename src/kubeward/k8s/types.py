@@ -7,7 +7,7 @@ engine reads are declared; everything else in an object is kept and never checke
 Engines that read more fields add them here.
 """
 
-from typing import Required, TypedDict
+from typing import Annotated, Required, TypedDict
 
 __all__ = [
     "Container",
@@ -29,8 +29,9 @@ __all__ = [
     "TemplatedWorkload",
 ]
 
-QuantityValue = str | int | float
-"""A quantity as written: ``"500m"``, ``1``, ``0.5``."""
+QUANTITY = "quantity"
+QuantityValue = Annotated[str | int | float, QUANTITY]
+"""A quantity as written: ``"500m"``, ``1``, ``0.5``; the field check parses it."""
 
 
 class OwnerReference(TypedDict, total=False):

@@ -43,6 +43,18 @@ CASES: list[tuple[str, GroupKind, dict[str, Any], dict[str, Any], list[tuple[tup
         [(("metadata",), "expected a mapping, got a list")],
     ),
     (
+        "quantities are parsed: one that is not a quantity is removed and reported, numbers are quantities",
+        POD,
+        {"spec": {"containers": [{"name": "a", "resources": {"limits": {"cpu": "banana", "memory": 1}}}]}},
+        {"spec": {"containers": [{"name": "a", "resources": {"limits": {"memory": 1}}}]}},
+        [
+            (
+                ("spec", "containers", 0, "resources", "limits", "cpu"),
+                "'banana' is not a quantity (a number and an optional suffix such as m, Ki, Mi, k, M or e3)",
+            )
+        ],
+    ),
+    (
         "a string for a boolean is removed and reported",
         POD,
         {"spec": {"containers": [], "hostNetwork": "yes", "hostPID": True}},
