@@ -17,6 +17,7 @@ from kubeward.k8s.objects import format_path
 from kubeward.snapshot.snapshot import Snapshot, build
 from kubeward.sources.files import Limits, ReadResult, read_inputs
 from kubeward.sources.locate import Locator
+from kubeward.sources.records import holds_secret_values
 
 __all__ = ["Inputs", "load", "load_cluster"]
 
@@ -46,7 +47,10 @@ def load(
     """Read files, directories and ``-`` (stdin) into an :class:`Inputs`."""
     with _collector_paused():
         read = read_inputs(paths, limits, stdin=stdin, on_file=on_file)
-        locator = Locator(stdin_text=read.stdin_text, max_file_bytes=limits.max_file_bytes)
+        withheld = frozenset(
+            record.origin.file for record in read.records if holds_secret_values(record.body)
+        )
+        locator = Locator(read.stdin_text, limits.max_file_bytes, withheld)
         return _assemble(read, locator, tuple(paths), default_namespace, whole_cluster)
 
 

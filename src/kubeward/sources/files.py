@@ -26,7 +26,7 @@ from kubeward.errors import InputError
 from kubeward.k8s.objects import GroupKind, Record
 from kubeward.sources.goyaml import HAVE_LIBYAML, ComposedDocument, compose_documents
 from kubeward.sources.jsondoc import decode_json_stream
-from kubeward.sources.records import records_from_documents
+from kubeward.sources.records import holds_secret_values, records_from_documents
 
 __all__ = [
     "MANIFEST_SUFFIXES",
@@ -40,6 +40,10 @@ __all__ = [
 ]
 
 STDIN = "-"
+STDIN_NOT_KEPT = (
+    "standard input holds Secrets or kubeconfigs, so its text is not kept: findings on it point at"
+    " the line where their object starts"
+)
 NO_LIBYAML = (
     "PyYAML was built without libyaml: YAML is read with its pure-Python parser, several times slower"
     " (reinstall PyYAML with libyaml for speed; results are the same)"
@@ -103,7 +107,11 @@ def read_inputs(
             data = stream.read(limits.max_file_bytes + 1)
             if on_file is not None:
                 on_file(STDIN)
+            before = len(result.records)
             _read_bytes(STDIN, data, limits, result, json_hint=False, keep_text=True)
+            if any(holds_secret_values(record.body) for record in result.records[before:]):
+                result.stdin_text = None  # never kept with Secret values in it
+                result.notes.append(STDIN_NOT_KEPT)
             continue
         for file, error in _discover(path, result.notes):
             if error is not None:

@@ -60,6 +60,8 @@ class Locator:
 
     stdin_text: str | None = None
     max_file_bytes: int = 32 * 1024 * 1024
+    withheld: frozenset[str] = frozenset()
+    """Files not to read again: they hold Secret values (their objects keep their own line)."""
     _files: dict[str, _File | None] = field(default_factory=dict)
     _nodes: dict[tuple[str, int], _Found | None] = field(default_factory=dict)
 
@@ -79,6 +81,8 @@ class Locator:
         return self._files[file]
 
     def _read(self, file: str) -> str | None:
+        if file in self.withheld:
+            return None
         try:
             with open(file, "rb") as handle:
                 data = handle.read(self.max_file_bytes + 1)

@@ -21,7 +21,7 @@ from kubeward.k8s.objects import Origin, Record, is_kubeconfig
 from kubeward.k8s.schema import describe_value
 from kubeward.sources.goyaml import ComposedDocument
 
-__all__ = ["REDACTED", "records_from_documents", "redact"]
+__all__ = ["REDACTED", "holds_secret_values", "records_from_documents", "redact"]
 
 REDACTED = "<redacted by kubeward>"
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -33,6 +33,11 @@ _AUTH_PROVIDER_SECRETS = (
     "access-token",
     "idp-certificate-authority-data",
 )
+
+
+def holds_secret_values(body: Mapping[str, Any]) -> bool:
+    """Whether the text of this object held secret values (a Secret or a kubeconfig)."""
+    return (body.get("kind") == "Secret" and body.get("apiVersion") == "v1") or is_kubeconfig(body)
 
 
 def redact(body: dict[str, Any]) -> None:

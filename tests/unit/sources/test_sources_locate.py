@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+import kubeward
 from kubeward.k8s.objects import Origin
 from kubeward.k8s.objects import Path as FieldPath
 from kubeward.sources.files import ReadResult, read_inputs
@@ -189,3 +190,23 @@ def test_locating_in_a_large_list_composes_only_the_item(
     assert lines == [record.origin.line + 7 for record in records[::100]]
     assert len(composed) == 20
     assert max(composed) < 300  # one item's text, not the List's
+
+
+SECRET_AND_POD = (
+    "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ndata: {password: aHVudGVyMg==}\n---\n"
+    "apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n"
+)
+
+
+def test_text_holding_secret_values_is_never_kept_or_read_again(tmp_path: Path) -> None:
+    """Field lines cost a second read of the input; not for text with Secret values in it:
+    objects there keep the line they start on."""
+    stdin = read_inputs(["-"], stdin=io.BytesIO(SECRET_AND_POD.encode()))
+    assert stdin.stdin_text is None
+    assert any("text is not kept" in note for note in stdin.notes)
+    path = tmp_path / "both.yaml"
+    path.write_text(SECRET_AND_POD)
+    inputs = kubeward.load([str(path)])
+    pod = next(obj for obj in inputs.snapshot.objects if obj.ref.kind == "Pod")
+    assert inputs.locator.withheld == frozenset({str(path)})
+    assert inputs.locator.line(pod.origin, ("spec", "containers", 0, "name")) == pod.origin.line == 6
