@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -25,6 +26,9 @@ __all__ = ["REDACTED", "holds_secret_values", "records_from_documents", "redact"
 
 REDACTED = "<redacted by kubeward>"
 _LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+_SECRET_FLAG = re.compile(r"token|secret|passw|credential|private|key(?!s)", re.IGNORECASE)
+_USERINFO = re.compile(r"//[^/@]*@")
+_KUBECONFIG_KEYS = frozenset({"clusters", "contexts", "users"})
 _KUBECONFIG_USER_SECRETS = ("client-key-data", "token", "password")
 _AUTH_PROVIDER_SECRETS = (
     "id-token",
@@ -79,6 +83,36 @@ def _redact_kubeconfig(body: dict[str, Any]) -> None:
         for variable in env if isinstance(env, list) else []:
             if isinstance(variable, dict) and "value" in variable:
                 variable["value"] = REDACTED
+        args = exec_config.get("args") if isinstance(exec_config, dict) else None
+        if isinstance(args, list):
+            exec_config["args"] = _redact_args(args)
+    clusters = body.get("clusters")
+    for entry in clusters if isinstance(clusters, list) else []:
+        cluster = entry.get("cluster") if isinstance(entry, dict) else None
+        if isinstance(cluster, dict) and isinstance(cluster.get("proxy-url"), str):
+            cluster["proxy-url"] = _USERINFO.sub(f"//{REDACTED}@", cluster["proxy-url"])
+
+
+def _redact_args(args: list[Any]) -> list[Any]:
+    """Credential plugin arguments with the values of flags that look like credentials
+    (``--token=x``, ``--client-secret x``) redacted; the other arguments stay (an OIDC
+    issuer URL is what the authentication controls read)."""
+    out: list[Any] = []
+    hide_next = False
+    for arg in args:
+        if hide_next:
+            out.append(REDACTED)
+            hide_next = False
+            continue
+        if isinstance(arg, str) and arg.startswith("-") and _SECRET_FLAG.search(arg.split("=", 1)[0]):
+            if "=" in arg:
+                out.append(f"{arg.split('=', 1)[0]}={REDACTED}")
+            else:
+                out.append(arg)
+                hide_next = True
+            continue
+        out.append(arg)
+    return out
 
 
 def _object_problem(body: Any) -> str | None:
@@ -118,6 +152,8 @@ def records_from_documents(
         body = document.value
         if body is None:
             continue
+        if isinstance(body, dict) and "kind" not in body and _KUBECONFIG_KEYS & set(body):
+            body.update(apiVersion=body.get("apiVersion", "v1"), kind="Config")  # kubectl reads these too
         why = _object_problem(body)
         if why is not None:
             errors.append(InputError(file, why, document.line, document.index))

@@ -12,7 +12,7 @@ import pytest
 from kubeward.errors import InputError
 from kubeward.k8s.objects import Origin, is_kubeconfig
 from kubeward.sources.files import read_inputs
-from kubeward.sources.goyaml import ComposedDocument, DocumentProblem
+from kubeward.sources.goyaml import ComposedDocument, DocumentProblem, compose_documents
 from kubeward.sources.goyaml_resolve import YAMLFailure
 from kubeward.sources.jsondoc import decode_json_stream
 from kubeward.sources.records import REDACTED, records_from_documents, redact
@@ -297,3 +297,48 @@ def test_malformed_secret_data_is_redacted_whole() -> None:
     }
     redact(body)
     assert body["data"] == REDACTED and body["stringData"] == REDACTED
+
+
+def test_credential_plugin_flags_and_proxy_passwords_are_redacted() -> None:
+    body: dict[str, Any] = {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": "c", "cluster": {"server": "https://k", "proxy-url": "http://bob:hunter2@proxy:3128"}}
+        ],
+        "users": [
+            {
+                "name": "u",
+                "user": {
+                    "exec": {
+                        "command": "kubectl",
+                        "args": [
+                            "oidc-login",
+                            "--oidc-issuer-url=https://login.example.com",
+                            "--token=abc",
+                            "--client-secret",
+                            "s3cr3t",
+                            "--oidc-extra-scope=groups",
+                        ],
+                    }
+                },
+            }
+        ],
+    }
+    redact(body)
+    assert body["clusters"][0]["cluster"]["proxy-url"] == f"http://{REDACTED}@proxy:3128"
+    assert body["users"][0]["user"]["exec"]["args"] == [
+        "oidc-login",
+        "--oidc-issuer-url=https://login.example.com",
+        f"--token={REDACTED}",
+        "--client-secret",
+        REDACTED,
+        "--oidc-extra-scope=groups",
+    ]
+
+
+def test_kubeconfigs_without_api_version_and_kind_are_recognised() -> None:
+    [document] = compose_documents("current-context: a\nusers:\n- name: u\n  user: {token: abc}\n")
+    records, errors = records_from_documents("config", [document])
+    assert errors == []
+    assert [(r.body["kind"], r.body["users"][0]["user"]["token"]) for r in records] == [("Config", REDACTED)]
