@@ -79,13 +79,13 @@ def _redact_kubeconfig(body: dict[str, Any]) -> None:
                 if field in config:
                     config[field] = REDACTED
         exec_config = user.get("exec")
-        env = exec_config.get("env") if isinstance(exec_config, dict) else None
-        for variable in env if isinstance(env, list) else []:
-            if isinstance(variable, dict) and "value" in variable:
-                variable["value"] = REDACTED
-        args = exec_config.get("args") if isinstance(exec_config, dict) else None
-        if isinstance(args, list):
-            exec_config["args"] = _redact_args(args)
+        if isinstance(exec_config, dict):
+            env = exec_config.get("env")
+            for variable in env if isinstance(env, list) else []:
+                if isinstance(variable, dict) and "value" in variable:
+                    variable["value"] = REDACTED
+            if isinstance(exec_config.get("args"), list):
+                exec_config["args"] = _redact_args(exec_config["args"])
     clusters = body.get("clusters")
     for entry in clusters if isinstance(clusters, list) else []:
         cluster = entry.get("cluster") if isinstance(entry, dict) else None
