@@ -80,6 +80,7 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        gc.freeze()  # what was loaded holds no cycles: later collections need not walk it
         if was_enabled:
             gc.enable()
 

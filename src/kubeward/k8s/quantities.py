@@ -20,6 +20,7 @@ at 2^63-1 (``9Ei``).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -72,7 +73,11 @@ def parse_quantity(raw: Any) -> Quantity:
     """
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         raise ValueError(f"quantity must be a string or a number, not {type(raw).__name__}")
-    text = raw if isinstance(raw, str) else repr(raw)
+    return _parse_text(raw if isinstance(raw, str) else repr(raw))
+
+
+@lru_cache(maxsize=4096)  # manifests repeat the same few quantities ("100m", "128Mi")
+def _parse_text(text: str) -> Quantity:
     trimmed = text.strip(_SPACE)
     match = _QUANTITY.fullmatch(trimmed) if trimmed else None
     if match is None:
