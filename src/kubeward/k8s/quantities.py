@@ -20,9 +20,9 @@ at 2^63-1 (``9Ei``).
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 __all__ = ["Quantity", "parse_quantity"]
