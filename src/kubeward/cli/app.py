@@ -36,9 +36,10 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from kubeward.cli import catalogue, cluster_role, scan
+    from kubeward.cli import catalogue, cluster_role, rbac, scan
 
     cli.add_command(scan.scan)
+    cli.add_command(rbac.rbac)
     cli.add_command(catalogue.controls)
     cli.add_command(catalogue.explain)
     cli.add_command(cluster_role.cluster_role)

@@ -1,0 +1,243 @@
+"""``kubeward rbac``: ask the RBAC authorizer's questions offline, with its answers' reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+import orjson
+from rich.markup import escape
+from rich.table import Table
+
+import kubeward
+from kubeward.cli.app import EXIT_FINDINGS, EXIT_OK, abort
+from kubeward.cli.console import err_console, out_console
+from kubeward.engines.rbac import query
+from kubeward.engines.rbac.identity import Identity, Subject, impersonate, split_service_account
+from kubeward.engines.rbac.rules import Request
+from kubeward.engines.rbac.world import world_of
+from kubeward.inputs import Inputs
+from kubeward.k8s.resources import ResourceTable, ResourceType
+
+__all__ = ["rbac"]
+
+
+@click.group()
+def rbac() -> None:
+    """Ask who may do what, with the exact Kubernetes RBAC semantics."""
+
+
+def _load(sources: tuple[str, ...]) -> Inputs:
+    if not sources:
+        abort("give the files, directories or '-' holding the RBAC objects")
+    inputs = kubeward.load(list(sources))
+    for error in inputs.errors:
+        err_console().print(f"[yellow]input error:[/] {escape(str(error))}")
+    return inputs
+
+
+def _resolve_type(table: ResourceTable, text: str) -> tuple[str, str, bool | None]:
+    """(API group, plural, namespaced) of ``TYPE[.GROUP]`` as kubectl resolves it: by plural,
+    singular, short name or kind, preferring the core group, then current groups to the
+    legacy ``extensions``; an unknown type is taken as written (scope unknown)."""
+    name, _, group = text.partition(".")
+    candidates: list[ResourceType] = [
+        resource
+        for resource in table.types
+        if (not group or resource.group == group)
+        and name.lower() in {resource.plural, resource.singular, resource.kind.lower(), *resource.short_names}
+    ]
+    if not candidates:
+        err_console().print(f"[yellow]warning:[/] the resource type {text!r} is not known; asking as written")
+        return group, name, None
+    candidates.sort(key=lambda resource: (resource.group != "", resource.group == "extensions"))
+    best = candidates[0]
+    return best.group, best.plural, best.namespaced
+
+
+def _request(table: ResourceTable, verb: str, target: str, subresource: str, namespace: str) -> Request:
+    if target.startswith("/"):
+        return Request(verb, path=target)
+    type_text, _, name = target.partition("/")
+    group, plural, namespaced = _resolve_type(table, type_text)
+    if (group, plural) == ("", "namespaces") and name:
+        namespace = name  # the API server's RequestInfo: a namespace is in its own namespace
+    elif namespaced is False:
+        namespace = ""
+    return Request(verb, plural, group, subresource, name, namespace)
+
+
+def _identity(user: str | None, groups: tuple[str, ...]) -> Identity:
+    if user is None:
+        abort("say whom to ask about: --as USER (and --as-group GROUP...)")
+    return impersonate(user, groups)
+
+
+def _json(data: Any) -> None:
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+_OUTPUT = click.option(
+    "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+_SUBRESOURCE = click.option(
+    "--subresource", default="", metavar="S", help="A subresource (log, exec, scale...)."
+)
+
+
+@rbac.command("can-i")
+@click.argument("verb")
+@click.argument("target", metavar="(TYPE[.GROUP][/NAME] | /URL)")
+@click.argument("sources", nargs=-1, metavar="SOURCE...")
+@_SUBRESOURCE
+@click.option("-n", "--namespace", default="default", show_default=True, help="Namespace of the request.")
+@click.option("--as", "as_user", metavar="USER", help="The user to ask for (as kubectl --as impersonates).")
+@click.option(
+    "--as-group", "as_groups", multiple=True, metavar="GROUP", help="A group of that user (repeatable)."
+)
+@_OUTPUT
+def can_i(
+    verb: str,
+    target: str,
+    sources: tuple[str, ...],
+    subresource: str,
+    namespace: str,
+    as_user: str | None,
+    as_groups: tuple[str, ...],
+    output: str,
+) -> None:
+    """Whether a user may do VERB on a resource or URL: exit 0 if yes, 1 if no."""
+    inputs = _load(sources)
+    request = _request(inputs.snapshot.resources, verb, target, subresource, namespace)
+    decision = query.can_i(world_of(inputs.snapshot), _identity(as_user, as_groups), request)
+    if output == "json":
+        _json(
+            {
+                "allowed": decision.allowed,
+                "reasons": decision.reasons,
+                "grants": [grant.to_dict() for grant in decision.grants],
+                "request": _request_dict(request),
+                "identity": {"user": decision.identity.user, "groups": sorted(decision.identity.groups)},
+            }
+        )
+    else:
+        console = out_console()
+        console.print("yes" if decision.allowed else "no")
+        for reason in decision.reasons:
+            console.print(f"  {escape(reason)}", highlight=False)
+    raise SystemExit(EXIT_OK if decision.allowed else EXIT_FINDINGS)
+
+
+def _request_dict(request: Request) -> dict[str, str]:
+    return {
+        "verb": request.verb,
+        "apiGroup": request.api_group,
+        "resource": request.resource,
+        "subresource": request.subresource,
+        "name": request.name,
+        "namespace": request.namespace,
+        "path": request.path,
+    }
+
+
+@rbac.command("who-can")
+@click.argument("verb")
+@click.argument("target", metavar="(TYPE[.GROUP][/NAME] | /URL)")
+@click.argument("sources", nargs=-1, metavar="SOURCE...")
+@_SUBRESOURCE
+@click.option("-n", "--namespace", default="default", show_default=True, help="Namespace of the request.")
+@click.option("-A", "--all-namespaces", is_flag=True, help="In any namespace.")
+@_OUTPUT
+def who_can(
+    verb: str,
+    target: str,
+    sources: tuple[str, ...],
+    subresource: str,
+    namespace: str,
+    all_namespaces: bool,
+    output: str,
+) -> None:
+    """The users, groups and service accounts that may do VERB on a resource or URL."""
+    inputs = _load(sources)
+    request = _request(inputs.snapshot.resources, verb, target, subresource, namespace)
+    every = all_namespaces and request.is_resource_request and bool(request.namespace)
+    answers = query.who_can(world_of(inputs.snapshot), request, all_namespaces=every)
+    if output == "json":
+        _json(
+            {
+                "request": _request_dict(request) | ({"namespace": "*"} if every else {}),
+                "subjects": [
+                    {**answer.subject.to_dict(), "via": [grant.to_dict() for grant in answer.grants]}
+                    for answer in answers
+                ],
+            }
+        )
+        return
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("subject", "where", "via"):
+        table.add_column(column)
+    for answer in answers:
+        via = "\n".join(escape(str(grant)) for grant in answer.grants) or escape(query.MASTERS_REASON)
+        where = ", ".join(namespace or "cluster-wide" for namespace in answer.namespaces) or "everywhere"
+        table.add_row(escape(str(answer.subject)), escape(where), via)
+    out_console().print(table)
+
+
+def _subject(text: str) -> Subject:
+    """``User:NAME``, ``Group:NAME``, ``ServiceAccount:NS:NAME``, a service account's user
+    name, or a plain user name."""
+    kind, _, rest = text.partition(":")
+    if kind == "User" and rest:
+        return Subject("User", rest)
+    if kind == "Group" and rest:
+        return Subject("Group", rest)
+    if kind == "ServiceAccount":
+        namespace, _, name = rest.partition(":")
+        if namespace and name:
+            return Subject("ServiceAccount", name, namespace)
+        abort("a service account is ServiceAccount:NAMESPACE:NAME")
+    account = split_service_account(text)
+    if account is not None:
+        return Subject("ServiceAccount", account[1], account[0])
+    return Subject("User", text)
+
+
+@rbac.command("list")
+@click.argument("subject", metavar="SUBJECT")
+@click.argument("sources", nargs=-1, metavar="SOURCE...")
+@click.option("-n", "--namespace", help="Only this namespace (and what holds cluster-wide).")
+@_OUTPUT
+def list_(subject: str, sources: tuple[str, ...], namespace: str | None, output: str) -> None:
+    """Everything SUBJECT may do (User:NAME, Group:NAME, ServiceAccount:NS:NAME), everywhere."""
+    inputs = _load(sources)
+    target = _subject(subject)
+    namespaces = [namespace] if namespace else sorted(inputs.snapshot.namespaces) or [""]
+    found = query.permissions(world_of(inputs.snapshot), target.identity, namespaces)
+    rows = [
+        {
+            "namespace": permission.namespace,
+            **permission.rule.to_dict(),
+            "binding": permission.binding.ref.to_dict(),
+            "role": permission.role.ref.to_dict(),
+            "subject": permission.subject.to_dict(),
+        }
+        for permission in found.rules
+    ]
+    if output == "json":
+        _json({"subject": target.to_dict(), "masters": found.masters, "permissions": rows})
+        return
+    console = out_console()
+    if found.masters:
+        console.print(escape(query.MASTERS_REASON))
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("where", "rule", "via"):
+        table.add_column(column)
+    for permission in found.rules:
+        table.add_row(
+            escape(permission.namespace or "cluster-wide"),
+            escape(str(permission.rule)),
+            escape(
+                f"{permission.binding.ref.kind} {permission.binding.ref.name} → {permission.role.ref.name}"
+            ),
+        )
+    console.print(table)
