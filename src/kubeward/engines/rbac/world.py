@@ -91,8 +91,9 @@ class Grant:
         return self.role.rules[self.rule_index]
 
     def __str__(self) -> str:
+        binding, role = self.binding.ref, self.role.ref
         return (
-            f"{self.binding.ref.kind} {_name(self.binding.ref)} of {self.role.ref.kind} {_name(self.role.ref)}"
+            f"{binding.kind} {_name(binding)} of {role.kind} {_name(role)}"
             f" to {self.subject} (rule {self.rule_index}: {self.rule})"
         )
 
