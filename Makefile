@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench bench-rbac docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kubeward needs Python 3.11 or newer; run make PYTHON=python3.11 ...")'
@@ -31,6 +31,12 @@ lint: $(STAMP)
 ## larger file limit): objects/s and peak memory.
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py --pods 10000 --namespaces 200 --max-file-mb 256
+
+## Index, can-i, who-can, list, paths and the RBAC scan on a synthetic 20,000-role,
+## 20,000-binding, 5,000-service-account cluster (median of 3).
+bench-rbac: $(STAMP)
+	$(BIN)/python benchmarks/rbac.py --roles 20000 --bindings 20000 --service-accounts 5000 --namespaces 200 \
+		--seed 1 --repeat 3 --can-i-queries 2000 --who-can-queries 200 --lists 100
 
 ## Regenerate docs/controls.md from the control catalogue.
 docs: $(STAMP)

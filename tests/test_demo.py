@@ -1,5 +1,5 @@
-"""The bundled demo cluster: it loads cleanly, is a whole-cluster state, and every NS
-control reports exactly the problems planted in it (golden file)."""
+"""The bundled demo cluster: it loads cleanly, is a whole-cluster state, and every NS and
+RBAC control reports exactly the problems planted in it (golden files)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 import kubeward
+from cli_helpers import run_cli
 from golden import check_golden
 
 ROOT = Path(__file__).parents[1]
@@ -38,7 +39,8 @@ def test_the_live_dump_is_reported_once_on_its_deployment(inputs: kubeward.Input
     ]
 
 
-def test_the_demo_ns_findings_are_the_planted_ones(inputs: kubeward.Inputs) -> None:
+@pytest.mark.parametrize("section", ["NS", "RBAC"])
+def test_the_demo_findings_are_the_planted_ones(inputs: kubeward.Inputs, section: str) -> None:
     result = kubeward.scan(inputs.snapshot)
     findings = [
         {
@@ -48,6 +50,22 @@ def test_the_demo_ns_findings_are_the_planted_ones(inputs: kubeward.Inputs) -> N
             "detail": finding.detail,
         }
         for finding in result.findings
-        if finding.control_id.startswith("KW-NS-")
+        if finding.control_id.startswith(f"KW-{section}-")
     ]
-    check_golden(ROOT / "tests/data/golden/demo-ns-findings.json", json.dumps(findings, indent=2) + "\n")
+    golden = ROOT / f"tests/data/golden/demo-{section.lower()}-findings.json"
+    check_golden(golden, json.dumps(findings, indent=2) + "\n")
+
+
+def test_the_demo_paths_to_cluster_admin(capsys: pytest.CaptureFixture[str]) -> None:
+    outcome = run_cli(capsys, "rbac", "paths", str(DEMO), "-o", "json")
+    chains = {
+        path["subject"]["name"]: [step["to"].get("name", "cluster-admin") for step in path["steps"]]
+        for path in json.loads(outcome.out)["paths"]
+    }
+    assert chains == {
+        "alice@example.com": ["cluster-admin"],
+        "ci-maintainers": ["deployer", "cluster-admin"],
+        "deployer": ["cluster-admin"],
+        "ops-admins": ["cluster-admin"],
+        "team-leads": ["cluster-admin"],
+    }

@@ -10,11 +10,12 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from kubeward.errors import InputError
-from kubeward.k8s.objects import format_path
+from kubeward.k8s.objects import format_path, split_api_version
 from kubeward.snapshot.snapshot import Snapshot, build
+from kubeward.sources import defaults
 from kubeward.sources.files import Limits, ReadResult, read_inputs
 from kubeward.sources.locate import Locator
 from kubeward.sources.records import holds_secret_values
@@ -43,10 +44,16 @@ def load(
     whole_cluster: bool | None = None,
     stdin: BinaryIO | None = None,
     on_file: Callable[[str], None] | None = None,
+    with_defaults: str | None = None,
 ) -> Inputs:
-    """Read files, directories and ``-`` (stdin) into an :class:`Inputs`."""
+    """Read files, directories and ``-`` (stdin) into an :class:`Inputs`.
+
+    ``with_defaults`` (a Kubernetes version or ``latest``) merges in the default RBAC
+    objects of that version that the input does not define itself (the input wins)."""
     with _collector_paused():
         read = read_inputs(paths, limits, stdin=stdin, on_file=on_file)
+        if with_defaults is not None:
+            _merge_defaults(read, with_defaults, default_namespace)
         withheld = frozenset(
             record.origin.file for record in read.records if holds_secret_values(record.body)
         )
@@ -69,6 +76,33 @@ def load_cluster(
             context=context, kubeconfig=kubeconfig, include_secrets=include_secrets, on_resource=on_resource
         )
         return _assemble(read, Locator(), (name,), None, True)
+
+
+# --with-defaults (begin)
+def _merge_defaults(read: ReadResult, version: str, default_namespace: str | None) -> None:
+    """Add the default RBAC objects of ``version`` that no input object already is (same
+    group, kind, namespace and name): a cluster's own objects replace the defaults."""
+    known, note = defaults.resolve_version(version)
+    if note is not None:
+        read.notes.append(note)
+
+    def key(body: dict[str, Any]) -> tuple[str, str, str, str]:
+        api_version, metadata = body.get("apiVersion"), body.get("metadata")
+        metadata = metadata if isinstance(metadata, dict) else {}
+        group = split_api_version(api_version)[0] if isinstance(api_version, str) else ""
+        namespace = metadata.get("namespace") or default_namespace or ""
+        return group, str(body.get("kind")), str(namespace), str(metadata.get("name"))
+
+    defined = {key(record.body) for record in read.records}
+    added = [record for record in defaults.default_policy_records(known) if key(record.body) not in defined]
+    read.records.extend(added)
+    read.notes.append(
+        f"merged the default RBAC policy of Kubernetes v{known}"
+        f" ({len(added)} objects the input did not define)"
+    )
+
+
+# --with-defaults (end)
 
 
 @contextmanager

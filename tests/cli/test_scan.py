@@ -141,7 +141,9 @@ def test_selection_and_severity_filters(capsys: pytest.CaptureFixture[str], find
     assert controls("--controls", "KW-NS-001,KW-NS-005") == ["KW-NS-001", "KW-NS-005"]
     assert "KW-NS-001" not in controls("--min-severity", "medium")
     assert "KW-NS-003" not in controls("--skip-controls", "KW-NS-003")
-    assert controls("--sections", "NS") == controls()
+    every = controls()
+    assert controls("--sections", "NS") == [c for c in every if c.startswith("KW-NS-")]
+    assert controls("--sections", "ns,rbac") == every
 
 
 def test_stdin_and_namespace_default(capsys: pytest.CaptureFixture[str]) -> None:
@@ -188,6 +190,7 @@ def test_config_file_and_baseline(capsys: pytest.CaptureFixture[str], findings: 
         ("ignore:\n- id: KW-NS-001\n", "'reason' is required"),
         ("- a\n", "the configuration must be a mapping"),
         ("a: [\n", "invalid YAML"),
+        ("include-system-rbac: yes please\n", "include-system-rbac: expected true or false"),
     ],
 )
 def test_bad_configuration_exits_2(
@@ -205,6 +208,49 @@ def test_default_config_file_is_read_from_the_current_directory(
     monkeypatch.chdir(tmp_path)
     (tmp_path / ".kubeward.yaml").write_text("fail-on: none\n")
     assert run_cli(capsys, "scan", str(findings)).code == 0
+
+
+SYSTEM_RBAC = """\
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: "system:cni"}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}
+subjects: [{kind: ServiceAccount, name: cni, namespace: kube-system}]
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "reported"),
+    [
+        ((), None, False),
+        (("--include-system",), None, True),
+        ((), "include-system-rbac: true\n", True),
+        ((), "include-system-rbac: false\n", False),
+    ],
+)
+def test_include_system_judges_the_platforms_rbac(
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    args: tuple[str, ...],
+    config: str | None,
+    reported: bool,
+) -> None:
+    (tmp_path / "rbac.yaml").write_text(SYSTEM_RBAC)
+    options = ["--config", str(tmp_path / "config.yaml")] if config else []
+    if config:
+        (tmp_path / "config.yaml").write_text(config)
+    outcome = run_cli(
+        capsys,
+        "scan",
+        str(tmp_path / "rbac.yaml"),
+        "--controls",
+        "KW-RBAC-001",
+        "-o",
+        "json",
+        *args,
+        *options,
+    )
+    assert bool(json.loads(outcome.out)["findings"]) is reported
 
 
 def test_report_dir_writes_every_format(

@@ -19,7 +19,16 @@ from kubeward.sources.goyaml import compose_documents
 __all__ = ["DEFAULT_CONFIG", "Config", "load_baseline", "load_config"]
 
 DEFAULT_CONFIG = ".kubeward.yaml"
-_KEYS = {"fail-on", "min-severity", "controls", "skip-controls", "sections", "system-namespaces", "ignore"}
+_KEYS = {
+    "fail-on",
+    "min-severity",
+    "controls",
+    "skip-controls",
+    "sections",
+    "system-namespaces",
+    "include-system-rbac",
+    "ignore",
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +39,7 @@ class Config:
     skip_controls: tuple[str, ...] = ()
     sections: tuple[str, ...] = ()
     system_namespaces: tuple[str, ...] | None = None
+    include_system_rbac: bool = False
     ignore: tuple[suppress.IgnoreRule, ...] = ()
     path: str | None = None
 
@@ -85,6 +95,9 @@ def load_config(path: str | None) -> Config:
     except ValueError as error:
         raise ConfigError(str(error)) from None
     system = data.get("system-namespaces")
+    include_system = data.get("include-system-rbac", False)
+    if not isinstance(include_system, bool):
+        raise ConfigError(f"{path}: include-system-rbac: expected true or false, got {include_system!r}")
     return Config(
         fail_on=data.get("fail-on"),
         min_severity=data.get("min-severity"),
@@ -92,6 +105,7 @@ def load_config(path: str | None) -> Config:
         skip_controls=_strings(data.get("skip-controls", []), f"{path}: skip-controls"),
         sections=_strings(data.get("sections", []), f"{path}: sections"),
         system_namespaces=None if system is None else _strings(system, f"{path}: system-namespaces"),
+        include_system_rbac=include_system,
         ignore=rules,
         path=path,
     )

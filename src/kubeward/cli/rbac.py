@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -12,8 +13,10 @@ from rich.table import Table
 import kubeward
 from kubeward.cli.app import EXIT_FINDINGS, EXIT_OK, abort
 from kubeward.cli.console import err_console, out_console
-from kubeward.engines.rbac import query
+from kubeward.controls.settings import DEFAULT_SYSTEM_NAMESPACES
+from kubeward.engines.rbac import paths, query
 from kubeward.engines.rbac.identity import Identity, Subject, impersonate, split_service_account
+from kubeward.engines.rbac.platform import is_platform_subject
 from kubeward.engines.rbac.rules import Request
 from kubeward.engines.rbac.world import world_of
 from kubeward.inputs import Inputs
@@ -27,10 +30,10 @@ def rbac() -> None:
     """Ask who may do what, with the exact Kubernetes RBAC semantics."""
 
 
-def _load(sources: tuple[str, ...]) -> Inputs:
+def _load(sources: tuple[str, ...], with_defaults: str | None = None) -> Inputs:
     if not sources:
         abort("give the files, directories or '-' holding the RBAC objects")
-    inputs = kubeward.load(list(sources))
+    inputs = kubeward.load(list(sources), with_defaults=with_defaults)
     for error in inputs.errors:
         err_console().print(f"[yellow]input error:[/] {escape(str(error))}")
     return inputs
@@ -80,6 +83,12 @@ def _json(data: Any) -> None:
 _OUTPUT = click.option(
     "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+_WITH_DEFAULTS = click.option(
+    "--with-defaults",
+    metavar="VERSION",
+    help="Merge in the default RBAC policy of this Kubernetes version (or 'latest')"
+    " where the SOURCEs do not define the same objects.",
+)
 _SUBRESOURCE = click.option(
     "--subresource", default="", metavar="S", help="A subresource (log, exec, scale...)."
 )
@@ -95,6 +104,7 @@ _SUBRESOURCE = click.option(
 @click.option(
     "--as-group", "as_groups", multiple=True, metavar="GROUP", help="A group of that user (repeatable)."
 )
+@_WITH_DEFAULTS
 @_OUTPUT
 def can_i(
     verb: str,
@@ -104,10 +114,11 @@ def can_i(
     namespace: str,
     as_user: str | None,
     as_groups: tuple[str, ...],
+    with_defaults: str | None,
     output: str,
 ) -> None:
     """Whether a user may do VERB on a resource or URL: exit 0 if yes, 1 if no."""
-    inputs = _load(sources)
+    inputs = _load(sources, with_defaults)
     request = _request(inputs.snapshot.resources, verb, target, subresource, namespace)
     decision = query.can_i(world_of(inputs.snapshot), _identity(as_user, as_groups), request)
     if output == "json":
@@ -147,6 +158,7 @@ def _request_dict(request: Request) -> dict[str, str]:
 @_SUBRESOURCE
 @click.option("-n", "--namespace", default="default", show_default=True, help="Namespace of the request.")
 @click.option("-A", "--all-namespaces", is_flag=True, help="In any namespace.")
+@_WITH_DEFAULTS
 @_OUTPUT
 def who_can(
     verb: str,
@@ -155,10 +167,11 @@ def who_can(
     subresource: str,
     namespace: str,
     all_namespaces: bool,
+    with_defaults: str | None,
     output: str,
 ) -> None:
     """The users, groups and service accounts that may do VERB on a resource or URL."""
-    inputs = _load(sources)
+    inputs = _load(sources, with_defaults)
     request = _request(inputs.snapshot.resources, verb, target, subresource, namespace)
     every = all_namespaces and request.is_resource_request and bool(request.namespace)
     answers = query.who_can(world_of(inputs.snapshot), request, all_namespaces=every)
@@ -206,13 +219,20 @@ def _subject(text: str) -> Subject:
 @click.argument("subject", metavar="SUBJECT")
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
 @click.option("-n", "--namespace", help="Only this namespace (and what holds cluster-wide).")
+@_WITH_DEFAULTS
 @_OUTPUT
-def list_(subject: str, sources: tuple[str, ...], namespace: str | None, output: str) -> None:
+def list_(
+    subject: str, sources: tuple[str, ...], namespace: str | None, with_defaults: str | None, output: str
+) -> None:
     """Everything SUBJECT may do (User:NAME, Group:NAME, ServiceAccount:NS:NAME), everywhere."""
-    inputs = _load(sources)
+    inputs = _load(sources, with_defaults)
     target = _subject(subject)
-    namespaces = [namespace] if namespace else sorted(inputs.snapshot.namespaces) or [""]
-    found = query.permissions(world_of(inputs.snapshot), target.identity, namespaces)
+    world = world_of(inputs.snapshot)
+    # every namespace: those the input declares and those its RoleBindings are in
+    namespaces = (
+        [namespace] if namespace else [*inputs.snapshot.namespaces, *(b.namespace for b in world.bindings)]
+    )
+    found = query.permissions(world, target.identity, namespaces)
     rows = [
         {
             "namespace": permission.namespace,
@@ -241,3 +261,61 @@ def list_(subject: str, sources: tuple[str, ...], namespace: str | None, output:
             ),
         )
     console.print(table)
+
+
+_SUBJECT_PREFIXES = ("User:", "Group:", "ServiceAccount:")
+
+
+@rbac.command("paths")
+@click.argument("sources", nargs=-1, metavar="[SUBJECT] SOURCE...")
+@click.option(
+    "-s",
+    "--subject",
+    "subjects",
+    multiple=True,
+    metavar="SUBJECT",
+    help="Only from this subject (User:NAME, Group:NAME, ServiceAccount:NS:NAME; repeatable).",
+)
+@click.option(
+    "--include-system",
+    is_flag=True,
+    help="Also from the platform's own subjects (system:* users and groups, kube-system accounts).",
+)
+@_WITH_DEFAULTS
+@_OUTPUT
+def paths_(
+    sources: tuple[str, ...],
+    subjects: tuple[str, ...],
+    include_system: bool,
+    with_defaults: str | None,
+    output: str,
+) -> None:
+    """The shortest way each subject can become cluster-admin: run a pod as a service account,
+    mint its token, impersonate, bind, escalate, approve a client certificate... A first
+    argument User:NAME, Group:NAME or ServiceAccount:NS:NAME (not a file) asks about that
+    subject only, like --subject. Exit 0 if no subject can, 1 if one can."""
+    if sources and sources[0].startswith(_SUBJECT_PREFIXES) and not os.path.exists(sources[0]):
+        subjects, sources = (sources[0], *subjects), sources[1:]
+    inputs = _load(sources, with_defaults)
+    starts = [_subject(text) for text in subjects] or None
+    found = paths.escalation_paths(
+        world_of(inputs.snapshot),
+        inputs.snapshot,
+        starts,
+        select=None
+        if include_system
+        else lambda subject: not is_platform_subject(subject, DEFAULT_SYSTEM_NAMESPACES),
+    )
+    if output == "json":
+        _json({"paths": [path.to_dict() for path in found]})
+    else:
+        console = out_console()
+        if not found:
+            console.print("no subject can become cluster-admin" + (" from those given" if starts else ""))
+        for path in found:
+            console.print(f"[bold]{escape(str(path.subject))}[/]")
+            for number, step in enumerate(path.steps, 1):
+                console.print(f"  {number}. {escape(str(step))}")
+                for grant in step.grants:
+                    console.print(f"     [dim]via {escape(str(grant))}[/]")
+    raise SystemExit(EXIT_FINDINGS if found else EXIT_OK)

@@ -108,6 +108,17 @@ def _severity(value: str | None, option: str, default: str) -> Severity | None:
     help="Do not exit 2 because of input errors (they are still shown).",
 )
 @click.option(
+    "--include-system",
+    is_flag=True,
+    help="Also judge the platform's own RBAC (system:* roles and bindings, controller service accounts).",
+)
+@click.option(
+    "--with-defaults",
+    metavar="VERSION",
+    help="Merge in the default RBAC policy of this Kubernetes version (or 'latest') where the SOURCEs"
+    " do not define the same objects (not with --cluster, which has its own).",
+)
+@click.option(
     "--max-file-size",
     type=click.IntRange(min=1),
     default=32,
@@ -135,6 +146,8 @@ def scan(
     config_path: str | None,
     ignore_input_errors: bool,
     max_file_size: int,
+    with_defaults: str | None,
+    include_system: bool,
 ) -> None:
     """Audit SOURCEs (files, directories, '-' for stdin) or a live cluster (--cluster)."""
     config = load_config(config_path)
@@ -161,12 +174,24 @@ def scan(
         abort("--context, --kubeconfig and --no-secrets go with --cluster")
     if cluster and (namespace or whole_cluster is not None):
         abort("-n and --whole-cluster/--partial apply to SOURCEs, not to --cluster (a live read is whole)")
+    if cluster and with_defaults is not None:
+        abort("--with-defaults applies to SOURCEs, not to --cluster (a live cluster holds its own defaults)")
 
-    inputs = _read(sources, cluster, context, kubeconfig, no_secrets, namespace, whole_cluster, max_file_size)
+    inputs = _read(
+        sources,
+        cluster,
+        context,
+        kubeconfig,
+        no_secrets,
+        namespace,
+        whole_cluster,
+        max_file_size,
+        with_defaults,
+    )
     suppressions = Suppressions(
         rules=config.ignore, baseline=load_baseline(baseline) if baseline else frozenset()
     )
-    result = kubeward.scan(inputs.snapshot, chosen, _settings(config), suppressions)
+    result = kubeward.scan(inputs.snapshot, chosen, _settings(config, include_system), suppressions)
     report = _report(inputs, result, threshold)
 
     rendered = _render(report, output)
@@ -196,6 +221,7 @@ def _read(
     namespace: str | None,
     whole_cluster: bool | None,
     max_file_size: int,
+    with_defaults: str | None = None,
 ) -> Inputs:
     if cluster:
         with progress("listing") as advance:
@@ -210,13 +236,16 @@ def _read(
             default_namespace=namespace,
             whole_cluster=whole_cluster,
             on_file=advance,
+            with_defaults=with_defaults,
         )
 
 
-def _settings(config: Config) -> Settings:
-    if config.system_namespaces is None:
-        return Settings(system_namespaces=DEFAULT_SYSTEM_NAMESPACES)
-    return Settings(system_namespaces=frozenset(config.system_namespaces))
+def _settings(config: Config, include_system: bool) -> Settings:
+    namespaces = config.system_namespaces
+    return Settings(
+        system_namespaces=DEFAULT_SYSTEM_NAMESPACES if namespaces is None else frozenset(namespaces),
+        include_system_rbac=include_system or config.include_system_rbac,
+    )
 
 
 def _report(inputs: Inputs, result: ScanResult, threshold: Severity | None) -> Report:
@@ -231,7 +260,10 @@ def _report(inputs: Inputs, result: ScanResult, threshold: Severity | None) -> R
             )
         )
     locations = {}
-    for finding in result.findings:
+    # in file order, so that the locator composes each object once
+    for finding in sorted(
+        result.findings, key=lambda f: (f.origin.file, f.origin.line or 0) if f.origin else ("", 0)
+    ):
         if finding.origin is None or finding.origin.line is None:  # live objects have no file
             continue
         line = locator.line(finding.origin, finding.paths[0]) if finding.paths else finding.origin.line

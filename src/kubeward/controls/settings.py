@@ -12,6 +12,10 @@ DEFAULT_SYSTEM_NAMESPACES = frozenset({"kube-system", "kube-public", "kube-node-
 @dataclass(frozen=True, slots=True)
 class Settings:
     """``system_namespaces`` belong to the platform: namespace-isolation controls that are
-    about tenants (quotas, limits, default service accounts) skip them."""
+    about tenants (quotas, limits, default service accounts) skip them.
+    ``include_system_rbac`` makes the RBAC controls judge the platform's own roles,
+    bindings and subjects too (``system:*`` objects, controller service accounts), which
+    they skip by default."""
 
     system_namespaces: frozenset[str] = DEFAULT_SYSTEM_NAMESPACES
+    include_system_rbac: bool = False

@@ -20,7 +20,9 @@ __all__ = [
     "ControllerRef",
     "TemplateLocation",
     "controller_ref",
+    "service_account",
     "template_location",
+    "token_mounted",
 ]
 
 
@@ -98,3 +100,33 @@ def controller_ref(metadata: Mapping[str, Any]) -> ControllerRef | None:
                 GroupKind(split_api_version(api_version)[0], kind), name, uid if isinstance(uid, str) else ""
             )
     return None
+
+
+def service_account(pod_spec: Mapping[str, Any]) -> tuple[str, Path | None]:
+    """The service account a pod runs as and the field that names it: ``serviceAccountName``,
+    else its deprecated alias ``serviceAccount`` (the API server copies one to the other),
+    else ``default`` (field None)."""
+    for field in ("serviceAccountName", "serviceAccount"):
+        value = pod_spec.get(field)
+        if isinstance(value, str) and value:
+            return value, (field,)
+    return "default", None
+
+
+def token_mounted(pod_spec: Mapping[str, Any], account: Mapping[str, Any] | None) -> bool:
+    """Whether the pod gets its service account's token: automounted (the pod's
+    ``automountServiceAccountToken``, else the account's (``account`` is its body), else
+    true) or through a projected ``serviceAccountToken`` volume source."""
+    automount = pod_spec.get("automountServiceAccountToken")
+    if automount is None and account is not None:
+        automount = account.get("automountServiceAccountToken")
+    if automount is not False:
+        return True
+    volumes = pod_spec.get("volumes")
+    for volume in volumes if isinstance(volumes, list) else []:
+        projected = volume.get("projected") if isinstance(volume, Mapping) else None
+        sources = projected.get("sources") if isinstance(projected, Mapping) else None
+        for source in sources if isinstance(sources, list) else []:
+            if isinstance(source, Mapping) and "serviceAccountToken" in source:
+                return True
+    return False

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import yaml
@@ -63,7 +64,9 @@ class Locator:
     withheld: frozenset[str] = frozenset()
     """Files not to read again: they hold Secret values (their objects keep their own line)."""
     _files: dict[str, _File | None] = field(default_factory=dict)
-    _nodes: dict[tuple[str, int], _Found | None] = field(default_factory=dict)
+    _nodes: OrderedDict[tuple[str, int], _Found | None] = field(default_factory=OrderedDict)
+    """The objects composed last: a few hundred, so memory stays flat however many objects
+    have findings (ask about the findings in file order to compose each object once)."""
 
     def line(self, origin: Origin, path: Path = ()) -> int | None:
         """The 1-based line of ``path`` inside the object read at ``origin``."""
@@ -92,9 +95,13 @@ class Locator:
 
     def _object_node(self, origin: Origin) -> _Found | None:
         key = (origin.file, origin.line or 0)
-        if key not in self._nodes:
-            self._nodes[key] = self._compose_object(origin)
-        return self._nodes[key]
+        if key in self._nodes:
+            self._nodes.move_to_end(key)
+            return self._nodes[key]
+        found = self._nodes[key] = self._compose_object(origin)
+        if len(self._nodes) > _COMPOSED_KEPT:
+            self._nodes.popitem(last=False)
+        return found
 
     def _compose_object(self, origin: Origin) -> _Found | None:
         source = self._file(origin.file)
@@ -110,6 +117,7 @@ class Locator:
         return _document_node(source, origin.path, line)
 
 
+_COMPOSED_KEPT = 256
 _ITEM_START = re.compile(r"( *)-(?: |\r?$)")
 _NEWLINE = re.compile("\n")
 _Found = tuple[yaml.Node, int]

@@ -14,6 +14,7 @@ the authorizer, and the binding subjects that name them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 __all__ = [
@@ -35,6 +36,8 @@ UNAUTHENTICATED = "system:unauthenticated"
 MASTERS = "system:masters"
 SERVICE_ACCOUNTS = "system:serviceaccounts"
 _SA_PREFIX = "system:serviceaccount:"
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 
 
 def service_account_username(namespace: str, name: str) -> str:
@@ -42,13 +45,19 @@ def service_account_username(namespace: str, name: str) -> str:
 
 
 def split_service_account(username: str) -> tuple[str, str] | None:
-    """(namespace, name) of a service account user name (``serviceaccount.SplitUsername``)."""
+    """(namespace, name) of a service account user name (``serviceaccount.SplitUsername``:
+    the namespace must be a DNS label and the name a DNS subdomain, or it is a plain user)."""
     if not username.startswith(_SA_PREFIX):
         return None
     parts = username[len(_SA_PREFIX) :].split(":")
-    if len(parts) != 2 or not parts[0] or not parts[1]:
+    if len(parts) != 2:
         return None
-    return parts[0], parts[1]
+    namespace, name = parts
+    if len(namespace) > 63 or not _DNS_LABEL.fullmatch(namespace):
+        return None
+    if len(name) > 253 or not _DNS_SUBDOMAIN.fullmatch(name):
+        return None
+    return namespace, name
 
 
 @dataclass(frozen=True, slots=True)

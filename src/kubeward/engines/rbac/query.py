@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from kubeward.engines.rbac.identity import MASTERS, Identity, Subject
 from kubeward.engines.rbac.rules import Request, Rule, rule_allows
-from kubeward.engines.rbac.world import Binding, Grant, RbacWorld, Role
+from kubeward.engines.rbac.world import Binding, Grant, RbacWorld, Role, role_ref_problem
 
 __all__ = ["Decision", "Permission", "WhoCan", "can_i", "permissions", "who_can"]
 
@@ -24,13 +24,25 @@ class Decision:
     request: Request
     grants: tuple[Grant, ...] = ()
     masters: bool = False
+    unresolved: tuple[Binding, ...] = ()
+    """Bindings of the identity, in the request's scope, whose role is not in the input (the
+    authorizer records "not found" for each and they grant nothing)."""
 
     @property
     def reasons(self) -> list[str]:
         if self.masters:
             return [MASTERS_REASON]
         if not self.allowed:
-            return [f"no binding grants {self.request} to {self.identity.user}"]
+            return [f"no binding grants {self.request} to {self.identity.user}"] + [
+                f"{binding.ref.kind} {binding.ref.name} grants nothing: "
+                + role_ref_problem(binding, "is not in the input")
+                + (
+                    " (--with-defaults adds Kubernetes' default roles)"
+                    if binding.role_kind == "ClusterRole"
+                    else ""
+                )
+                for binding in self.unresolved
+            ]
         return [f"RBAC: allowed by {grant}" for grant in self.grants]
 
 
@@ -38,7 +50,10 @@ def can_i(world: RbacWorld, identity: Identity, request: Request) -> Decision:
     if identity.is_master:
         return Decision(True, identity, request, masters=True)
     grants = tuple(world.grants(identity, request))
-    return Decision(bool(grants), identity, request, grants)
+    if grants:
+        return Decision(True, identity, request, grants)
+    unresolved = tuple(b for b, _ in world.bindings_for(identity, request.scope) if b.role is None)
+    return Decision(False, identity, request, unresolved=unresolved)
 
 
 @dataclass(frozen=True)
@@ -63,18 +78,17 @@ def who_can(world: RbacWorld, request: Request, *, all_namespaces: bool = False)
     group ``system:masters`` always can."""
     allowed_by_role: dict[int, int | None] = {}
     found: dict[Subject, list[tuple[Grant, str]]] = {}
-    for binding in world.bindings_in_scope(None if all_namespaces else request.namespace):
+    scope = request.scope
+    for binding in world.bindings_in_scope(None if all_namespaces and scope else scope):
         role = binding.role
         if role is None:
             continue
-        if binding.is_cluster_binding is False and not request.is_resource_request:
-            continue  # RoleBindings never grant non-resource URLs
         if id(role) not in allowed_by_role:
             allowed_by_role[id(role)] = _role_allows(role, request)
         index = allowed_by_role[id(role)]
         if index is None:
             continue
-        for subject in binding.subjects:
+        for subject in dict.fromkeys(binding.subjects):  # a subject the binding names twice: once
             found.setdefault(subject, []).append((Grant(binding, subject, role, index), binding.namespace))
     answers = [
         WhoCan(subject, tuple(grant for grant, _ in grants), tuple(sorted({where for _, where in grants})))

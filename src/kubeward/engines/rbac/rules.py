@@ -41,6 +41,12 @@ class Request:
         return not self.path
 
     @property
+    def scope(self) -> str:
+        """The namespace whose RoleBindings may grant the request: a non-resource request
+        has none (RequestInfo never sets it), nor does a cluster-scoped one (``""``)."""
+        return self.namespace if self.is_resource_request else ""
+
+    @property
     def combined_resource(self) -> str:
         return f"{self.resource}/{self.subresource}" if self.subresource else self.resource
 

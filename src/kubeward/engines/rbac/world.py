@@ -16,12 +16,13 @@
 
 from __future__ import annotations
 
+import gc
 import weakref
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kubeward.engines.rbac.identity import Identity, Subject
+from kubeward.engines.rbac.identity import Identity, Subject, service_account_username
 from kubeward.engines.rbac.rules import Request, Rule, rule_allows
 from kubeward.k8s import selectors
 from kubeward.k8s.objects import GroupKind, ObjectRef
@@ -112,18 +113,15 @@ def _name(ref: ObjectRef) -> str:
 
 
 def _subject_key(subject: Subject) -> _Key:
+    # A ServiceAccount subject names the user system:serviceaccount:<ns>:<name>, whatever the
+    # name looks like (``MatchesUsername`` compares strings; ``SplitUsername`` is stricter).
     if subject.kind == "ServiceAccount":
-        return ("ServiceAccount", subject.namespace, subject.name)
+        return ("User", service_account_username(subject.namespace, subject.name))
     return (subject.kind, subject.name)
 
 
 def _identity_keys(identity: Identity) -> list[_Key]:
-    keys: list[_Key] = [("User", identity.user)]
-    keys += [("Group", group) for group in sorted(identity.groups)]
-    account = identity.service_account
-    if account is not None:
-        keys.append(("ServiceAccount", *account))
-    return keys
+    return [("User", identity.user), *(("Group", group) for group in sorted(identity.groups))]
 
 
 @dataclass
@@ -137,6 +135,7 @@ class RbacWorld:
     _namespace_index: dict[str, dict[_Key, list[tuple[Binding, Subject]]]] = field(
         default_factory=dict, repr=False
     )
+    _any_index: dict[_Key, list[Binding]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         for binding in self.bindings:
@@ -146,7 +145,10 @@ class RbacWorld:
                 else self._namespace_index.setdefault(binding.namespace, {})
             )
             for subject in binding.subjects:
-                index.setdefault(_subject_key(subject), []).append((binding, subject))
+                key = _subject_key(subject)
+                index.setdefault(key, []).append((binding, subject))
+                if binding.is_cluster_binding or binding.namespace:
+                    self._any_index.setdefault(key, []).append(binding)
 
     def role(self, namespace: str, name: str) -> Role | None:
         return self.roles.get((namespace, name))
@@ -167,10 +169,22 @@ class RbacWorld:
                 if subject is not None:
                     yield binding, subject
 
+    def bindings_anywhere(self, identity: Identity) -> list[tuple[Binding, Subject]]:
+        """The bindings that apply to ``identity`` for some request: every ClusterRoleBinding
+        and every RoleBinding (in its namespace) that names it, each once, by reference,
+        with the subject that names the identity."""
+        found = {id(b): b for key in _identity_keys(identity) for b in self._any_index.get(key, ())}
+        pairs = []
+        for binding in sorted(found.values(), key=lambda binding: binding.ref):
+            subject = next((s for s in binding.subjects if s.matches(identity)), None)
+            if subject is not None:
+                pairs.append((binding, subject))
+        return pairs
+
     def grants(self, identity: Identity, request: Request, *, first_only: bool = False) -> list[Grant]:
         """Every (or the first) binding rule that allows ``request`` for ``identity``."""
         found: list[Grant] = []
-        for binding, subject in self.bindings_for(identity, request.namespace):
+        for binding, subject in self.bindings_for(identity, request.scope):
             if binding.role is None:
                 continue
             for index, rule in enumerate(binding.role.rules):
@@ -183,9 +197,14 @@ class RbacWorld:
 
     def bindings_in_scope(self, namespace: str | None) -> Iterator[Binding]:
         """The bindings that can grant a request in ``namespace``: every ClusterRoleBinding
-        and that namespace's RoleBindings (``None``: every binding, each in its own)."""
+        and that namespace's RoleBindings (``None``: every binding, each in its own), so no
+        RoleBinding for a cluster-scoped request (``""``). A RoleBinding without a namespace
+        (a manifest that leaves it to ``kubectl -n``) is in none: as in ``bindings_for``, it
+        grants nothing."""
         for binding in self.bindings:
-            if binding.is_cluster_binding or namespace is None or binding.namespace == namespace:
+            if binding.is_cluster_binding or (
+                binding.namespace and (namespace is None or binding.namespace == namespace)
+            ):
                 yield binding
 
 
@@ -277,13 +296,20 @@ def build_world(snapshot: Snapshot) -> RbacWorld:
         binding = Binding(obj.ref, obj, kind, name, _subjects(obj, namespace), role)
         bindings.append(binding)
         if role is None and snapshot.knows_all(CLUSTER_ROLE if kind == "ClusterRole" else ROLE):
-            if kind in ("ClusterRole", "Role") and (kind == "ClusterRole" or namespace):
-                problems.append((binding, f"its roleRef names {kind} {name!r}, which does not exist"))
-            else:
-                problems.append(
-                    (binding, f"its roleRef ({kind or 'no kind'} {name!r}) cannot grant anything")
-                )
+            problems.append((binding, role_ref_problem(binding)))
     return RbacWorld(roles, tuple(bindings), tuple(problems))
+
+
+def role_ref_problem(binding: Binding, absent: str = "does not exist") -> str:
+    """Why a binding without a role grants nothing: its role is ``absent``, or its roleRef
+    can name none (another kind, or a Role from a ClusterRoleBinding or a namespace-less
+    RoleBinding)."""
+    kind, name = binding.role_kind, binding.role_name
+    if kind == "ClusterRole":
+        return f"its roleRef names ClusterRole {name!r}, which {absent}"
+    if kind == "Role" and binding.namespace and not binding.is_cluster_binding:
+        return f"its roleRef names Role {name!r} of namespace {binding.namespace!r}, which {absent}"
+    return f"its roleRef ({kind or 'no kind'} {name!r}) cannot grant anything"
 
 
 _WORLDS: dict[int, RbacWorld] = {}
@@ -295,5 +321,8 @@ def world_of(snapshot: Snapshot) -> RbacWorld:
     world = _WORLDS.get(key)
     if world is None:
         world = _WORLDS[key] = build_world(snapshot)
+        # long-lived and acyclic, like the loaded objects (``inputs``): keep the cyclic
+        # collector from walking its hundreds of thousands of objects on every later query
+        gc.freeze()
         weakref.finalize(snapshot, _WORLDS.pop, key, None)
     return world
