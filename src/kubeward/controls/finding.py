@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from kubeward.k8s.objects import ObjectRef, Origin, Path
 
-__all__ = ["Finding", "Severity"]
+__all__ = ["Finding", "Severity", "in_namespace"]
 
 
 class Severity(enum.IntEnum):
@@ -58,3 +58,8 @@ class Finding:
         ref = self.ref
         text = "|".join((self.control_id, ref.group, ref.kind, ref.namespace, ref.name, self.key))
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def in_namespace(namespace: str) -> str:
+    """``in namespace 'x'``, or what an empty namespace means in a manifest."""
+    return f"in namespace {namespace!r}" if namespace else "in the namespace chosen when applied"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from kubeward.controls.finding import Finding, Severity
+from kubeward.controls.finding import Finding, Severity, in_namespace
 from kubeward.controls.registry import control
 from kubeward.controls.settings import Settings
 from kubeward.engines import resources
@@ -31,11 +31,6 @@ _STATIC_POD_ANNOTATIONS = (
     "kubernetes.io/config.hash",
 )
 _SYSTEM_PRIORITY_CLASSES = frozenset({"system-cluster-critical", "system-node-critical"})
-
-
-def _in_namespace(namespace: str) -> str:
-    """``in namespace 'x'``, or what an empty namespace means in a manifest."""
-    return f"in namespace {namespace!r}" if namespace else "in the namespace chosen when applied"
 
 
 # --- scopes: what each control evaluates ------------------------------------------------
@@ -271,7 +266,7 @@ def quota_bounds(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             quotas[0].ref,
             quotas[0].origin,
             "quota-does-not-bound-" + "-and-".join(unbounded),
-            f"no ResourceQuota {_in_namespace(namespace)} bounds {' or '.join(unbounded)}"
+            f"no ResourceQuota {in_namespace(namespace)} bounds {' or '.join(unbounded)}"
             f" for every pod (quotas: {names})",
             paths=(("spec", "hard"),),
             why=tuple(
@@ -338,7 +333,7 @@ def missing_requests_limits(snapshot: Snapshot, settings: Settings) -> Iterator[
             workload.ref,
             workload.source.origin,
             "container-resources-unbounded",
-            f"{'; '.join(lacking)}; no LimitRange {_in_namespace(namespace)} supplies them",
+            f"{'; '.join(lacking)}; no LimitRange {in_namespace(namespace)} supplies them",
             paths=tuple(paths),
             why=tuple(
                 f"{limit_range.ref}: "
@@ -417,7 +412,7 @@ def default_service_account_automount(snapshot: Snapshot, settings: Settings) ->
                 ref,
                 account.origin,
                 "default-service-account-automounts",
-                f"ServiceAccount 'default' {_in_namespace(ref.namespace)}:"
+                f"ServiceAccount 'default' {in_namespace(ref.namespace)}:"
                 f" automountServiceAccountToken {state}",
                 paths=(("automountServiceAccountToken",),),
             )

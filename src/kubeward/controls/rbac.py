@@ -45,7 +45,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kubeward.controls.finding import Finding, Severity
+from kubeward.controls.finding import Finding, Severity, in_namespace
 from kubeward.controls.registry import control
 from kubeward.controls.settings import Settings
 from kubeward.engines.rbac import paths as escalation
@@ -59,7 +59,7 @@ from kubeward.engines.rbac.identity import (
     split_service_account,
 )
 from kubeward.engines.rbac.platform import EVERYONE, account_of, is_platform_name, is_platform_subject
-from kubeward.engines.rbac.rules import Request, Rule, rule_allows
+from kubeward.engines.rbac.rules import UNLISTED, Request, Rule, rule_allows
 from kubeward.engines.rbac.world import Binding, Grant, RbacWorld, Role, world_of
 from kubeward.k8s import selectors
 from kubeward.k8s.objects import GroupKind, ObjectRef, Path
@@ -82,10 +82,6 @@ def _cis(number: str) -> str:
 
 
 RBAC_GOOD_PRACTICES = "Kubernetes documentation: Role Based Access Control Good Practices"
-
-_ANY = "\x00any"
-"""A verb, group, resource or name that no valid rule lists: only ``*`` (or, for names, an
-empty ``resourceNames``) matches it."""
 
 _BOOTSTRAP_LABEL = "kubernetes.io/bootstrapping"
 _DEFAULT_USER_ROLES = frozenset({"cluster-admin", "admin", "edit", "view"})
@@ -200,22 +196,14 @@ def _roles(snapshot: Snapshot, settings: Settings) -> list[Role]:
     return [role for role in roles if settings.include_system_rbac or not _system_role(role)]
 
 
-def _name(ref: ObjectRef) -> str:
-    return f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
-
-
 def _via(binding: Binding) -> str:
     return f"{binding.ref.kind} {binding.ref.name} of {binding.role_kind or 'role'} {binding.role_name}"
-
-
-def _in_namespace(namespace: str) -> str:
-    return f"in namespace {namespace!r}" if namespace else "in the namespace chosen when applied"
 
 
 def _where(binding: Binding, cluster_scoped: bool) -> str:
     if binding.is_cluster_binding:
         return "cluster-wide" if cluster_scoped else "in every namespace"
-    return _in_namespace(binding.namespace)
+    return in_namespace(binding.namespace)
 
 
 def _first_rule(rules: Sequence[Rule], request: Request) -> int | None:
@@ -225,7 +213,7 @@ def _first_rule(rules: Sequence[Rule], request: Request) -> int | None:
     return None
 
 
-_EVERYTHING = Request(_ANY, _ANY, _ANY, name=_ANY)
+_EVERYTHING = Request(UNLISTED, UNLISTED, UNLISTED, name=UNLISTED)
 
 
 def _full_access(binding: Binding) -> str | None:
@@ -245,7 +233,7 @@ def _full_access(binding: Binding) -> str | None:
     index = _EVERYTHING_RULE[role]
     if index is None:
         return None
-    return f"{role.ref.kind} {_name(role.ref)} rule {index} ({role.rules[index]}) matches every request"
+    return f"{role.ref.label} rule {index} ({role.rules[index]}) matches every request"
 
 
 _EVERYTHING_RULE: weakref.WeakKeyDictionary[Role, int | None] = weakref.WeakKeyDictionary()
@@ -344,7 +332,7 @@ def _probe(binding: Binding, rules: Sequence[Rule], perm: _Perm, *, named: bool)
         namespace_of = lambda name: ""  # noqa: E731
     else:
         namespace_of = lambda name: binding.namespace  # noqa: E731 - "" = every namespace
-    every_name = _ANY if perm.named else ""
+    every_name = UNLISTED if perm.named else ""
     index = _first_rule(rules, perm.request(every_name, namespace_of(every_name)))
     if index is not None:
         return _Held(perm, index)
@@ -424,7 +412,7 @@ def _evidence(role: Role, held: Iterable[_Held]) -> tuple[str, ...]:
         for index, names in named.items():
             by_rule.setdefault(index, []).append((item.perm, tuple(names)))
     return tuple(
-        f"{role.ref.kind} {_name(role.ref)} rule {index} ({role.rules[index]}) grants {_summary(items)}"
+        f"{role.ref.label} rule {index} ({role.rules[index]}) grants {_summary(items)}"
         for index, items in sorted(by_rule.items())
     )
 
@@ -573,13 +561,13 @@ def full_access(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
         if binding.is_cluster_binding:
             where, gain = "cluster-wide", "full control of the cluster, every Secret and workload included"
         elif binding.namespace in settings.system_namespaces:
-            where = _in_namespace(binding.namespace)
+            where = in_namespace(binding.namespace)
             gain = (
                 f"full control of namespace {binding.namespace!r}, whose service accounts and Secrets"
                 " amount to cluster-admin"
             )
         else:
-            where = _in_namespace(binding.namespace)
+            where = in_namespace(binding.namespace)
             gain = (
                 "full control of the namespace: every Secret, service account token and workload there,"
                 " and its roles and bindings"
@@ -598,13 +586,13 @@ def _wildcards(rule: Rule) -> list[str]:
     """Which of the rule's fields match anything (decided by matching names no rule lists)."""
     found = []
     if rule.resources:
-        if rule.verb_matches(_ANY):
+        if rule.verb_matches(UNLISTED):
             found.append("verbs")
-        if rule.resource_matches(_ANY, ""):
+        if rule.resource_matches(UNLISTED, ""):
             found.append("resources")
-        if rule.group_matches(_ANY):
+        if rule.group_matches(UNLISTED):
             found.append("apiGroups")
-    if rule.url_matches("/" + _ANY):
+    if rule.url_matches("/" + UNLISTED):
         found.append("nonResourceURLs")
     return found
 
@@ -771,9 +759,9 @@ def _userextras(binding: Binding, role: Role) -> list[_Held]:
             if resource.startswith("userextras/")
         }
     )
-    perms = [_Perm("impersonate", "userextras", AUTHENTICATION, key, True) for key in [_ANY, *keys]]
+    perms = [_Perm("impersonate", "userextras", AUTHENTICATION, key, True) for key in [UNLISTED, *keys]]
     held = _holds(binding, role, perms, named=True)
-    if held and held[0].perm.subresource == _ANY:
+    if held and held[0].perm.subresource == UNLISTED:
         return [
             _Held(_Perm("impersonate", "userextras", AUTHENTICATION, "*", True), held[0].rule, held[0].names)
         ]
@@ -1133,7 +1121,7 @@ _CSR_CREATE = _Perm("create", "certificatesigningrequests", CERTIFICATES, "", Tr
 def _signer_requests(signer: str) -> list[Request]:
     """``approve`` on the signer, or on its ``<domain>/*`` (the admission plugin's fallback)."""
     requests = [Request("approve", "signers", CERTIFICATES, name=signer)]
-    if signer != _ANY:
+    if signer != UNLISTED:
         requests.append(Request("approve", "signers", CERTIFICATES, name=signer.partition("/")[0] + "/*"))
     return requests
 
@@ -1196,7 +1184,7 @@ def csr_approval(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
         approval = _check(binding, role, _APPROVAL, named=False)
         signers = {
             signer: index
-            for signer in [*_CLIENT_SIGNERS, _ANY]
+            for signer in [*_CLIENT_SIGNERS, UNLISTED]
             if (index := _signer_rule(binding, role.rules, signer)) is not None
         }
         if approval is None and not signers:
@@ -1206,12 +1194,12 @@ def csr_approval(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             if approval is not None:
                 why += _evidence(role, [approval])
             else:
-                other = _elsewhere(world, subject, [_APPROVAL.request(_ANY, "")], binding)
+                other = _elsewhere(world, subject, [_APPROVAL.request(UNLISTED, "")], binding)
                 if other is None:
                     continue
                 why.append(f"update certificatesigningrequests/approval: {other}")
             approved = dict(signers)
-            for signer in [*_CLIENT_SIGNERS, _ANY]:
+            for signer in [*_CLIENT_SIGNERS, UNLISTED]:
                 if signer not in approved:
                     grant = _elsewhere(world, subject, _signer_requests(signer), binding)
                     if grant is not None:
@@ -1222,7 +1210,7 @@ def csr_approval(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             for signer, rule_index in approved.items():
                 if rule_index >= 0:
                     why.append(
-                        f"{role.ref.kind} {_name(role.ref)} rule {rule_index} ({role.rules[rule_index]})"
+                        f"{role.ref.label} rule {rule_index} ({role.rules[rule_index]})"
                         f" grants approve signers {_signer_text(signer)}"
                     )
             creates = world.grants(subject.identity, _CSR_CREATE.request("", ""), first_only=True)
@@ -1231,7 +1219,7 @@ def csr_approval(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
                 if creates
                 else "it cannot create CSRs itself: it approves those others submit"
             )
-            if _ANY in approved:
+            if UNLISTED in approved:
                 what, gain = (
                     "every signer",
                     "certificates from any signer, client certificates for any user included",
@@ -1254,7 +1242,7 @@ def csr_approval(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
 
 
 def _signer_text(signer: str) -> str:
-    return "(every signer)" if signer == _ANY else repr(signer)
+    return "(every signer)" if signer == UNLISTED else repr(signer)
 
 
 _ADMISSION_WRITES = _perms(
@@ -1452,7 +1440,7 @@ def everyone_bound(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             "role-bound-to-everyone",
             f"is bound to {binding.role_kind} {binding.role_name} {where}"
             f" ({binding.ref.kind} {binding.ref.name}): everyone in it holds {what}",
-            tuple(f"{role.ref.kind} {_name(role.ref)} rule {i}: {rule}" for i, rule in enumerate(role.rules))
+            tuple(f"{role.ref.label} rule {i}: {rule}" for i, rule in enumerate(role.rules))
             if role is not None
             else (),
         )
@@ -1571,7 +1559,7 @@ def default_service_account_used(snapshot: Snapshot, settings: Settings) -> Iter
         ]
         if not grants:
             continue
-        roles = "; ".join(f"{b.role_kind} {b.role_name} ({b.ref.kind} {_name(b.ref)})" for b, _ in grants)
+        roles = "; ".join(f"{b.role_kind} {b.role_name} ({b.ref.label})" for b, _ in grants)
         how = "names no service account" if path is None else f"sets {path[0]}: default"
         yield Finding(
             "KW-RBAC-015",
@@ -1581,9 +1569,7 @@ def default_service_account_used(snapshot: Snapshot, settings: Settings) -> Iter
             f"{workload.ref.kind} {workload.ref.name!r} {how}, so it runs as ServiceAccount"
             f" {namespace}/default with its token mounted, and that account holds {roles}",
             paths=((*workload.spec_path, path[0] if path else "serviceAccountName"),),
-            why=tuple(
-                f"{b.ref.kind} {_name(b.ref)} binds {b.role_kind} {b.role_name} to {s}" for b, s in grants
-            ),
+            why=tuple(f"{b.ref.label} binds {b.role_kind} {b.role_name} to {s}" for b, s in grants),
         )
 
 
@@ -1826,7 +1812,7 @@ def namespace_role(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             binding,
             subjects,
             "namespace-role-granted",
-            f"holds ClusterRole {binding.role_name} {_in_namespace(binding.namespace)} ({binding.ref.kind}"
+            f"holds ClusterRole {binding.role_name} {in_namespace(binding.namespace)} ({binding.ref.kind}"
             f" {binding.ref.name}): it {powers} there, so it holds every identity of the namespace",
             why,
         )

@@ -78,10 +78,20 @@ class ObjectRef:
     def group_kind(self) -> GroupKind:
         return GroupKind(self.group, self.kind)
 
+    @property
+    def qualified_name(self) -> str:
+        """``namespace/name``, or ``name`` without a namespace."""
+        name = self.name or "<unnamed>"
+        return f"{self.namespace}/{name}" if self.namespace else name
+
+    @property
+    def label(self) -> str:
+        """``Kind namespace/name``, without the API group: how messages name an object."""
+        return f"{self.kind} {self.qualified_name}"
+
     def __str__(self) -> str:
         kind = f"{self.kind}.{self.group}" if self.group else self.kind
-        name = self.name or "<unnamed>"
-        return f"{kind} {self.namespace}/{name}" if self.namespace else f"{kind} {name}"
+        return f"{kind} {self.qualified_name}"
 
     def to_dict(self) -> dict[str, str]:
         return {"group": self.group, "kind": self.kind, "namespace": self.namespace, "name": self.name}

@@ -2,49 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 
 from conftest import scan_text
-from kubeward.controls.catalogue import all_controls
-from kubeward.controls.settings import Settings
+from control_cases import Case, case_id, check_case, check_coverage, load_cases
 
-CASES: list[dict[str, Any]] = yaml.safe_load(
-    (Path(__file__).parents[2] / "data/controls/ns.yaml").read_text()
-)
+CASES = load_cases("NS")
 
 
-def _settings(case: dict[str, Any]) -> Settings:
-    raw = case.get("settings") or {}
-    if "system_namespaces" in raw:
-        return Settings(system_namespaces=frozenset(raw["system_namespaces"]))
-    return Settings()
-
-
-@pytest.mark.parametrize("case", CASES, ids=[f"{case['control']}: {case['name']}" for case in CASES])
-def test_ns_control(case: dict[str, Any]) -> None:
-    result = scan_text(
-        case["input"],
-        [case["control"]],
-        namespace=case.get("namespace"),
-        whole_cluster=case.get("whole_cluster"),
-        settings=_settings(case),
-    )
-    found = [[str(finding.ref), finding.reason, finding.detail] for finding in result.findings]
-    assert found == case["expect"]
-    assert all(finding.control_id == case["control"] for finding in result.findings)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_ns_control(case: Case) -> None:
+    check_case(case)
 
 
 def test_every_ns_control_has_a_case_that_reports_and_one_that_does_not() -> None:
-    for control in all_controls():
-        if control.section != "NS":
-            continue
-        cases = [case for case in CASES if case["control"] == control.id]
-        assert any(case["expect"] for case in cases), f"{control.id} has no case that reports"
-        assert any(not case["expect"] for case in cases), f"{control.id} has no case that passes"
+    check_coverage("NS", CASES)
 
 
 def test_ns_005_evidence_names_each_limit_range_and_what_it_supplies() -> None:

@@ -2,51 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
-
 import pytest
-import yaml
 
 from conftest import scan_text
+from control_cases import Case, case_id, check_case, check_coverage, load_cases
 from kubeward.controls.catalogue import all_controls
-from kubeward.controls.settings import DEFAULT_SYSTEM_NAMESPACES, Settings
+from kubeward.controls.settings import Settings
 
-CASES: list[dict[str, Any]] = yaml.safe_load(
-    (Path(__file__).parents[2] / "data/controls/rbac.yaml").read_text()
-)
+CASES = load_cases("RBAC")
 RBAC_IDS = [control.id for control in all_controls() if control.section == "RBAC"]
 
 
-def _settings(case: dict[str, Any]) -> Settings:
-    raw = case.get("settings") or {}
-    return Settings(
-        system_namespaces=frozenset(raw.get("system_namespaces", DEFAULT_SYSTEM_NAMESPACES)),
-        include_system_rbac=bool(raw.get("include_system_rbac", False)),
-    )
-
-
-@pytest.mark.parametrize("case", CASES, ids=[f"{case['control']}: {case['name']}" for case in CASES])
-def test_rbac_control(case: dict[str, Any]) -> None:
-    result = scan_text(
-        case["input"],
-        [case["control"]],
-        namespace=case.get("namespace"),
-        whole_cluster=case.get("whole_cluster"),
-        settings=_settings(case),
-    )
-    assert result.errors == ()
-    found = [[str(finding.ref), finding.reason, finding.detail] for finding in result.findings]
-    assert found == case["expect"]
-    assert all(finding.control_id == case["control"] for finding in result.findings)
+@pytest.mark.parametrize("case", CASES, ids=case_id)
+def test_rbac_control(case: Case) -> None:
+    check_case(case)
 
 
 def test_every_rbac_control_has_a_case_that_reports_and_one_that_does_not() -> None:
-    assert len(RBAC_IDS) >= 17
-    for control_id in RBAC_IDS:
-        cases = [case for case in CASES if case["control"] == control_id]
-        assert any(case["expect"] for case in cases), f"{control_id} has no case that reports"
-        assert any(not case["expect"] for case in cases), f"{control_id} has no case that passes"
+    check_coverage("RBAC", CASES)
 
 
 ROLE = """

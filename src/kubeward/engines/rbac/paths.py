@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kubeward.engines.rbac.identity import MASTERS, Subject, split_service_account
-from kubeward.engines.rbac.rules import Request, rule_allows
+from kubeward.engines.rbac.rules import UNLISTED, Request, rule_allows
 from kubeward.engines.rbac.world import Binding, Grant, RbacWorld, Role
 from kubeward.k8s.objects import GroupKind, ObjectRef
 from kubeward.k8s.workloads import service_account
@@ -53,7 +53,6 @@ from kubeward.snapshot.snapshot import Snapshot
 __all__ = ["CLUSTER_ADMIN", "Path", "Step", "escalation_paths"]
 
 CLUSTER_ADMIN = Subject("Group", "<cluster-admin equivalent>")
-_ANY_NAME = "\x00kubeward-any-name"  # a name no resourceNames lists: "on every object"
 _RBAC = "rbac.authorization.k8s.io"
 _CERTIFICATES = "certificates.k8s.io"
 _SERVICE_ACCOUNT = GroupKind("", "ServiceAccount")
@@ -178,24 +177,24 @@ def _powers(role: Role) -> _Powers:
 
     return _Powers(
         run_pods=_run_pods(role),
-        tokens=first("create", "serviceaccounts", "", "token", _ANY_NAME),
+        tokens=first("create", "serviceaccounts", "", "token", UNLISTED),
         named_tokens=_named(role, lambda name: Request("create", "serviceaccounts", "", "token", name, "ns")),
-        exec=first("create", "pods", "", "exec", _ANY_NAME),
+        exec=first("create", "pods", "", "exec", UNLISTED),
         secrets=first("list", "secrets"),
-        impersonate_accounts=first("impersonate", "serviceaccounts", name=_ANY_NAME),
+        impersonate_accounts=first("impersonate", "serviceaccounts", name=UNLISTED),
         impersonated_accounts=_named(role, impersonation("serviceaccounts")),
-        everything=first("*", "*", "*", name=_ANY_NAME),
+        everything=first("*", "*", "*", name=UNLISTED),
         bind=first("bind", "clusterroles", _RBAC, name="cluster-admin"),
         create_bindings=first("create", "clusterrolebindings", _RBAC),
-        escalate=first("escalate", "clusterroles", _RBAC, name=_ANY_NAME),
-        update_roles=first("update", "clusterroles", _RBAC, name=_ANY_NAME),
-        nodes_proxy=first("get", "nodes", "", "proxy", _ANY_NAME),
-        impersonate_users=first("impersonate", "users", name=_ANY_NAME),
+        escalate=first("escalate", "clusterroles", _RBAC, name=UNLISTED),
+        update_roles=first("update", "clusterroles", _RBAC, name=UNLISTED),
+        nodes_proxy=first("get", "nodes", "", "proxy", UNLISTED),
+        impersonate_users=first("impersonate", "users", name=UNLISTED),
         impersonated_users=_named(role, impersonation("users")),
-        impersonate_groups=first("impersonate", "groups", name=_ANY_NAME),
+        impersonate_groups=first("impersonate", "groups", name=UNLISTED),
         impersonated_groups=_named(role, impersonation("groups")),
         csr_create=first("create", "certificatesigningrequests", _CERTIFICATES),
-        csr_approval=first("update", "certificatesigningrequests", _CERTIFICATES, "approval", _ANY_NAME),
+        csr_approval=first("update", "certificatesigningrequests", _CERTIFICATES, "approval", UNLISTED),
         csr_sign=first("approve", "signers", _CERTIFICATES, name="kubernetes.io/kube-apiserver-client"),
     )
 

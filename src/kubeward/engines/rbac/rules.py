@@ -20,7 +20,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Request", "Rule", "rule_allows"]
+__all__ = ["UNLISTED", "Request", "Rule", "rule_allows"]
+
+UNLISTED = "\x00unlisted"
+"""A verb, group, resource or name no valid rule lists: only ``*`` (or, for names, an empty
+``resourceNames``) matches it, so a request made of it asks "on every object"."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,10 +93,7 @@ class Grant:
 
     def __str__(self) -> str:
         binding, role = self.binding.ref, self.role.ref
-        return (
-            f"{binding.kind} {_name(binding)} of {role.kind} {_name(role)}"
-            f" to {self.subject} (rule {self.rule_index}: {self.rule})"
-        )
+        return f"{binding.label} of {role.label} to {self.subject} (rule {self.rule_index}: {self.rule})"
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,10 +103,6 @@ class Grant:
             "rule": self.rule.to_dict(),
             "ruleIndex": self.rule_index,
         }
-
-
-def _name(ref: ObjectRef) -> str:
-    return f"{ref.namespace}/{ref.name}" if ref.namespace else ref.name
 
 
 def _subject_key(subject: Subject) -> _Key:
