@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import load_text
 
+from conftest import load_text
 from kubeward.engines.rbac.identity import Subject
 from kubeward.engines.rbac.paths import CLUSTER_ADMIN, escalation_paths
 from kubeward.engines.rbac.world import world_of
@@ -98,7 +98,8 @@ CASES = [
         "a token for the service account",
         _grant(
             "tokens",
-            "[{apiGroups: [''], resources: [serviceaccounts/token], verbs: [create], resourceNames: [deployer]}]",
+            "[{apiGroups: [''], resources: [serviceaccounts/token], verbs: [create],"
+            " resourceNames: [deployer]}]",
             namespace="app",
         ),
         [
@@ -110,7 +111,8 @@ CASES = [
         "a token for another service account does not help",
         _grant(
             "tokens",
-            "[{apiGroups: [''], resources: [serviceaccounts/token], verbs: [create], resourceNames: [other]}]",
+            "[{apiGroups: [''], resources: [serviceaccounts/token], verbs: [create],"
+            " resourceNames: [other]}]",
             namespace="app",
         ),
         None,
@@ -137,10 +139,33 @@ CASES = [
         None,
     ),
     (
-        "impersonating system:masters",
+        "impersonating system:masters (along with some user)",
+        _grant(
+            "masters",
+            "[{apiGroups: [''], resources: [groups], verbs: [impersonate], resourceNames: [system:masters]},"
+            " {apiGroups: [''], resources: [users], verbs: [impersonate]}]",
+        ),
+        [("impersonates group system:masters", ADMIN)],
+    ),
+    (
+        "impersonating system:masters without impersonating a user: no path",
         _grant(
             "masters",
             "[{apiGroups: [''], resources: [groups], verbs: [impersonate], resourceNames: [system:masters]}]",
+        ),
+        None,
+    ),
+    (
+        "impersonating system:masters along with a service account a RoleBinding lets it impersonate",
+        _grant(
+            "masters",
+            "[{apiGroups: [''], resources: [groups], verbs: [impersonate], resourceNames: [system:masters]}]",
+        )
+        + _grant(
+            "sa-here",
+            "[{apiGroups: [''], resources: [serviceaccounts], verbs: [impersonate],"
+            " resourceNames: [nobody]}]",
+            namespace="app",
         ),
         [("impersonates group system:masters", ADMIN)],
     ),

@@ -18,7 +18,8 @@ yields (``../shared/reference/rbac-and-authn.md`` §3):
   as, and **nodes/proxy** (``get`` suffices) those of every pod;
 * **impersonate** service accounts or users yields them; a group is impersonated along
   with some user, so it takes impersonating groups and a user or service account
-  (resourceNames restrict each);
+  (resourceNames restrict each; a RoleBinding's service accounts count, as impersonation
+  does not look the account up);
 * **certificate signing** (create CSRs, update ``certificatesigningrequests/approval``,
   ``approve`` on the ``kubernetes.io/kube-apiserver-client`` signer) yields any user and
   group but ``system:masters`` (the CertificateSubjectRestriction admission plugin).
@@ -290,13 +291,17 @@ class _Graph:
             (binding, who, self.powers(binding.role)) for binding, who in bindings if binding.role is not None
         ]
         cluster = [item for item in held if item[0].is_cluster_binding]
-        edges = self._admin(bindings, cluster)
+        user = _impersonates_a_user(held)
+        edges = self._admin(bindings, cluster, user)
         edges += self._namespaced(held)
-        edges += self._cluster_wide(subject, cluster)
+        edges += self._cluster_wide(subject, cluster, user)
         return edges
 
     def _admin(
-        self, bindings: list[tuple[Binding, Subject]], cluster: list[tuple[Binding, Subject, _Powers]]
+        self,
+        bindings: list[tuple[Binding, Subject]],
+        cluster: list[tuple[Binding, Subject, _Powers]],
+        user: Grant | None,
     ) -> list[_Edge]:
         for binding, _ in bindings:
             if (
@@ -319,7 +324,6 @@ class _Graph:
             if grants is not None:
                 return [_Edge(CLUSTER_ADMIN, action, grants)]
         masters = _any_named(cluster, "impersonate_groups", "impersonated_groups", MASTERS)
-        user = self._impersonates_a_user(cluster)
         if masters is not None and user is not None:
             return [_Edge(CLUSTER_ADMIN, "impersonates group system:masters", _distinct(masters, user))]
         return []
@@ -365,23 +369,9 @@ class _Graph:
             if index is not None
         ]
 
-    def _impersonates_a_user(self, cluster: list[tuple[Binding, Subject, _Powers]]) -> Grant | None:
-        """A grant to impersonate some user, which impersonating a group needs (a user, or a
-        service account, named or not)."""
-        for binding, who, powers in cluster:
-            role = binding.role
-            assert role is not None
-            for index in (
-                powers.impersonate_users,
-                powers.impersonate_accounts,
-                *powers.impersonated_users.values(),
-                *powers.impersonated_accounts.values(),
-            ):
-                if index is not None:
-                    return Grant(binding, who, role, index)
-        return None
-
-    def _cluster_wide(self, subject: Subject, cluster: list[tuple[Binding, Subject, _Powers]]) -> list[_Edge]:
+    def _cluster_wide(
+        self, subject: Subject, cluster: list[tuple[Binding, Subject, _Powers]], user: Grant | None
+    ) -> list[_Edge]:
         edges: list[_Edge] = []
         proxy = _first_grant(cluster, "nodes_proxy")
         if proxy is not None:
@@ -392,7 +382,6 @@ class _Graph:
         for target, named in self._named_targets(cluster, "User", "impersonated_users"):
             if target != subject:
                 edges.append(_Edge(target, "impersonates it (users)", (named,)))
-        user = self._impersonates_a_user(cluster)
         if user is not None:
             groups = _first_grant(cluster, "impersonate_groups")
             if groups is not None:
@@ -421,6 +410,23 @@ class _Graph:
                 if target in self.known and target not in found:
                     found[target] = Grant(binding, who, role, index)
         return sorted(found.items())
+
+
+def _impersonates_a_user(held: list[tuple[Binding, Subject, _Powers]]) -> Grant | None:
+    """A grant to impersonate some user, which impersonating a group needs: a user, or a
+    service account, named or not (a RoleBinding's service accounts are those of its
+    namespace, which need not hold them: impersonation does not look the account up)."""
+    for binding, who, powers in held:
+        users = (
+            (powers.impersonate_users, *powers.impersonated_users.values())
+            if binding.is_cluster_binding
+            else ()
+        )
+        for index in (*users, powers.impersonate_accounts, *powers.impersonated_accounts.values()):
+            grant = _grant_of(binding, who, index)
+            if grant is not None:
+                return grant
+    return None
 
 
 def _grant_of(binding: Binding, who: Subject, index: int | None) -> Grant | None:
