@@ -15,7 +15,7 @@ from cli_helpers import run_cli
 CLEAN = """\
 apiVersion: v1
 kind: Namespace
-metadata: {name: shop}
+metadata: {name: shop, labels: {pod-security.kubernetes.io/enforce: restricted}}
 ---
 apiVersion: v1
 kind: ResourceQuota
@@ -38,9 +38,12 @@ metadata: {name: web, namespace: shop}
 spec:
   template:
     spec:
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
       containers:
       - name: web
-        image: nginx:1.27
+        image: nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+        securityContext:
+          {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
 """
 
 FINDINGS = """\
@@ -52,9 +55,13 @@ spec:
     spec:
       containers:
       - name: web
-        image: nginx:1.27
+        image: nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
         resources:
           limits: {cpu: "1"}
+        securityContext:
+          {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+      automountServiceAccountToken: false
+      securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
 """
 
 
@@ -143,7 +150,7 @@ def test_selection_and_severity_filters(capsys: pytest.CaptureFixture[str], find
     assert "KW-NS-003" not in controls("--skip-controls", "KW-NS-003")
     every = controls()
     assert controls("--sections", "NS") == [c for c in every if c.startswith("KW-NS-")]
-    assert controls("--sections", "ns,rbac") == every
+    assert controls("--sections", "ns,rbac,pod") == every
 
 
 def test_stdin_and_namespace_default(capsys: pytest.CaptureFixture[str]) -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "Path",
     "Record",
     "format_path",
+    "get_path",
     "is_kubeconfig",
     "split_api_version",
 ]
@@ -37,6 +38,18 @@ def format_path(path: Path) -> str:
         else:
             out.append(f"[{part!r}]")
     return "".join(out)
+
+
+def get_path(body: Any, path: Path) -> Any:
+    """The value at ``path`` inside ``body``, or None where the path leaves the data."""
+    for part in path:
+        if isinstance(part, str) and isinstance(body, Mapping):
+            body = body.get(part)
+        elif isinstance(part, int) and isinstance(body, list) and 0 <= part < len(body):
+            body = body[part]
+        else:
+            return None
+    return body
 
 
 def is_kubeconfig(body: Mapping[str, Any]) -> bool:

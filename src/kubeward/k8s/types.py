@@ -7,26 +7,41 @@ engine reads are declared; everything else in an object is kept and never checke
 Engines that read more fields add them here.
 """
 
-from typing import Annotated, Required, TypedDict
+from typing import Annotated, Any, Required, TypedDict
 
 __all__ = [
+    "AppArmorProfile",
+    "Capabilities",
     "Container",
+    "ContainerPort",
     "CronJob",
     "CustomResourceDefinition",
+    "HostPathVolumeSource",
+    "Lifecycle",
     "LimitRange",
     "LimitRangeItem",
     "Namespace",
     "ObjectMeta",
     "OwnerReference",
     "Pod",
+    "PodOS",
+    "PodSecurityContext",
     "PodSpec",
     "PodTemplate",
     "PodTemplateSpec",
+    "ProbeHandler",
     "QuantityValue",
     "ResourceQuota",
     "ResourceRequirements",
+    "SELinuxOptions",
+    "SeccompProfile",
+    "SecurityContext",
     "ServiceAccount",
+    "Sysctl",
     "TemplatedWorkload",
+    "Volume",
+    "VolumeMount",
+    "WindowsSecurityContextOptions",
 ]
 
 QUANTITY = "quantity"
@@ -57,10 +72,158 @@ class ResourceRequirements(TypedDict, total=False):
     limits: dict[str, QuantityValue]
 
 
+class Capabilities(TypedDict, total=False):
+    add: list[str]
+    drop: list[str]
+
+
+class SELinuxOptions(TypedDict, total=False):
+    user: str
+    role: str
+    type: str
+    level: str
+
+
+class WindowsSecurityContextOptions(TypedDict, total=False):
+    gmsaCredentialSpecName: str
+    gmsaCredentialSpec: str
+    runAsUserName: str
+    hostProcess: bool
+
+
+class SeccompProfile(TypedDict, total=False):
+    type: str
+    localhostProfile: str
+
+
+class AppArmorProfile(TypedDict, total=False):
+    type: str
+    localhostProfile: str
+
+
+class SecurityContext(TypedDict, total=False):
+    """A container's ``securityContext``."""
+
+    capabilities: Capabilities
+    privileged: bool
+    seLinuxOptions: SELinuxOptions
+    windowsOptions: WindowsSecurityContextOptions
+    runAsUser: int
+    runAsGroup: int
+    runAsNonRoot: bool
+    readOnlyRootFilesystem: bool
+    allowPrivilegeEscalation: bool
+    procMount: str
+    seccompProfile: SeccompProfile
+    appArmorProfile: AppArmorProfile
+
+
+class Sysctl(TypedDict, total=False):
+    name: str
+    value: str
+
+
+class PodSecurityContext(TypedDict, total=False):
+    seLinuxOptions: SELinuxOptions
+    windowsOptions: WindowsSecurityContextOptions
+    runAsUser: int
+    runAsGroup: int
+    runAsNonRoot: bool
+    supplementalGroups: list[int]
+    fsGroup: int
+    sysctls: list[Sysctl]
+    seccompProfile: SeccompProfile
+    appArmorProfile: AppArmorProfile
+
+
+class ContainerPort(TypedDict, total=False):
+    name: str
+    hostPort: int
+    containerPort: int
+    protocol: str
+    hostIP: str
+
+
+class _HostAction(TypedDict, total=False):
+    """``httpGet`` / ``tcpSocket`` of a probe or lifecycle handler (only ``host`` is read)."""
+
+    host: str
+
+
+class ProbeHandler(TypedDict, total=False):
+    """A probe or a lifecycle handler."""
+
+    httpGet: _HostAction
+    tcpSocket: _HostAction
+
+
+class Lifecycle(TypedDict, total=False):
+    postStart: ProbeHandler
+    preStop: ProbeHandler
+
+
+class VolumeMount(TypedDict, total=False):
+    name: str
+    mountPath: str
+    readOnly: bool
+
+
 class Container(TypedDict, total=False):
     name: str
     image: str
     resources: ResourceRequirements
+    securityContext: SecurityContext
+    ports: list[ContainerPort]
+    livenessProbe: ProbeHandler
+    readinessProbe: ProbeHandler
+    startupProbe: ProbeHandler
+    lifecycle: Lifecycle
+    volumeMounts: list[VolumeMount]
+
+
+class HostPathVolumeSource(TypedDict, total=False):
+    path: str
+    type: str
+
+
+class Volume(TypedDict, total=False):
+    """A pod volume: its name and its source (one of the keys below; others are unknown)."""
+
+    name: str
+    hostPath: HostPathVolumeSource
+    emptyDir: dict[str, Any]
+    gcePersistentDisk: dict[str, Any]
+    awsElasticBlockStore: dict[str, Any]
+    gitRepo: dict[str, Any]
+    secret: dict[str, Any]
+    nfs: dict[str, Any]
+    iscsi: dict[str, Any]
+    glusterfs: dict[str, Any]
+    persistentVolumeClaim: dict[str, Any]
+    rbd: dict[str, Any]
+    flexVolume: dict[str, Any]
+    cinder: dict[str, Any]
+    cephfs: dict[str, Any]
+    flocker: dict[str, Any]
+    downwardAPI: dict[str, Any]
+    fc: dict[str, Any]
+    azureFile: dict[str, Any]
+    configMap: dict[str, Any]
+    vsphereVolume: dict[str, Any]
+    quobyte: dict[str, Any]
+    azureDisk: dict[str, Any]
+    photonPersistentDisk: dict[str, Any]
+    projected: dict[str, Any]
+    portworxVolume: dict[str, Any]
+    scaleIO: dict[str, Any]
+    storageos: dict[str, Any]
+    csi: dict[str, Any]
+    ephemeral: dict[str, Any]
+    image: dict[str, Any]
+
+
+class PodOS(TypedDict, total=False):
+    name: str
 
 
 class PodSpec(TypedDict, total=False):
@@ -73,8 +236,12 @@ class PodSpec(TypedDict, total=False):
     hostNetwork: bool
     hostPID: bool
     hostIPC: bool
+    hostUsers: bool
     nodeName: str
     priorityClassName: str
+    securityContext: PodSecurityContext
+    volumes: list[Volume]
+    os: PodOS
 
 
 class PodTemplateSpec(TypedDict, total=False):

@@ -16,6 +16,7 @@ from kubeward.k8s.objects import GroupKind, Path, split_api_version
 
 __all__ = [
     "NOT_WORKLOAD_OWNERS",
+    "POD",
     "WORKLOAD_KINDS",
     "ControllerRef",
     "TemplateLocation",
@@ -42,8 +43,10 @@ _CRON_JOB = TemplateLocation(
     ("spec", "jobTemplate", "spec", "template", "metadata"),
 )
 
+POD = GroupKind("", "Pod")
+
 WORKLOAD_KINDS: Mapping[GroupKind, TemplateLocation] = {
-    GroupKind("", "Pod"): _POD,
+    POD: _POD,
     GroupKind("", "PodTemplate"): _POD_TEMPLATE,
     GroupKind("", "ReplicationController"): _TEMPLATE,
     GroupKind("apps", "Deployment"): _TEMPLATE,

@@ -26,10 +26,21 @@ from typing import Any
 
 from kubeward.k8s import schema, selectors
 from kubeward.k8s import types as k8s_types
-from kubeward.k8s.objects import GroupKind, ObjectRef, Origin, Path, Record, is_kubeconfig, split_api_version
+from kubeward.k8s.objects import (
+    GroupKind,
+    ObjectRef,
+    Origin,
+    Path,
+    Record,
+    get_path,
+    is_kubeconfig,
+    split_api_version,
+)
+from kubeward.k8s.pods import as_created
 from kubeward.k8s.resources import BUILTIN, ResourceTable
 from kubeward.k8s.workloads import (
     NOT_WORKLOAD_OWNERS,
+    POD,
     WORKLOAD_KINDS,
     TemplateLocation,
     controller_ref,
@@ -283,16 +294,6 @@ def _ref(
     return ObjectRef(group_kind.kind, name, namespace, group_kind.group)
 
 
-def _get_path(body: Mapping[str, Any], path: Path) -> Any:
-    value: Any = body
-    for part in path:
-        if isinstance(value, Mapping) and isinstance(part, str):
-            value = value.get(part)
-        else:
-            return None
-    return value
-
-
 def _workloads(snapshot: Snapshot) -> tuple[Workload, ...]:
     candidates: list[tuple[KubeObject, TemplateLocation]] = []
     for obj in snapshot.objects:
@@ -319,19 +320,22 @@ def _workloads(snapshot: Snapshot) -> tuple[Workload, ...]:
         )
         for source in order:
             location = locations[id(source)]
-            pod_spec = _get_path(source.body, location.spec)
+            pod_spec = get_path(source.body, location.spec)
             if isinstance(pod_spec, Mapping):
                 break
         else:
             continue  # no usable template: the field checks reported why
-        pod_metadata = _get_path(source.body, location.metadata)
+        pod_metadata = get_path(source.body, location.metadata)
+        pod_metadata = pod_metadata if isinstance(pod_metadata, Mapping) else _EMPTY
+        if source.group_kind == POD:
+            pod_spec = as_created(pod_metadata, pod_spec)
         workloads.append(
             Workload(
                 ref=ref,
                 source=source,
                 location=location,
                 pod_spec=pod_spec,
-                pod_metadata=pod_metadata if isinstance(pod_metadata, Mapping) else _EMPTY,
+                pod_metadata=pod_metadata,
                 members=tuple(members),
                 owner_in_input=snapshot.get(ref.group_kind, ref.namespace, ref.name) is not None,
             )

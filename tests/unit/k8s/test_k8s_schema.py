@@ -158,8 +158,8 @@ CASES: list[tuple[str, GroupKind, dict[str, Any], dict[str, Any], list[tuple[tup
     (
         "unknown fields are left untouched, whatever their type",
         POD,
-        {"spec": {"containers": [{"name": "a", "securityContext": "odd"}], "weird": [1]}, "status": 3},
-        {"spec": {"containers": [{"name": "a", "securityContext": "odd"}], "weird": [1]}, "status": 3},
+        {"spec": {"containers": [{"name": "a", "notAField": "odd"}], "weird": [1]}, "status": 3},
+        {"spec": {"containers": [{"name": "a", "notAField": "odd"}], "weird": [1]}, "status": 3},
         [],
     ),
     (
