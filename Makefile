@@ -13,9 +13,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-## Scan examples/demo-cluster, print the report and write it to out/demo (json, sarif, junit, txt).
+## Scan examples/demo-cluster, print the report and write it to out/demo (json, sarif, junit, txt);
+## also write there what enforcing baseline on `legacy` breaks, the PodSecurityPolicy migration
+## and a hardening diff (exit 1 of those commands means "something to show", not failure).
 demo: $(STAMP)
 	$(BIN)/kubeward scan examples/demo-cluster --report-dir out/demo --fail-on none
+	$(BIN)/kubeward pods dry-run-label -n legacy --level baseline examples/demo-cluster > out/demo/pods-dry-run-legacy.txt || [ $$? -eq 1 ]
+	$(BIN)/kubeward pods migrate-psp examples/demo-cluster > out/demo/pods-migrate-psp.txt || [ $$? -eq 1 ]
+	$(BIN)/kubeward pods harden examples/demo-cluster/web/storefront.yaml > out/demo/pods-harden-storefront.diff || [ $$? -eq 1 ]
+	@echo "wrote out/demo/pods-dry-run-legacy.txt, out/demo/pods-migrate-psp.txt, out/demo/pods-harden-storefront.diff"
 
 ## Lint, type-check, check the layering, then run every test.
 test: $(STAMP) lint

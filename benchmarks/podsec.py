@@ -75,6 +75,13 @@ def measure_scan(path: str, max_file_mb: float) -> Result:
     }
 
 
+def prepare(args: argparse.Namespace, path: Path) -> Result:
+    objects = generate(args.pods, args.namespaces, args.seed)
+    write(objects, path, "yaml", "dump")
+    pods = count_kinds(objects)["Pod"]
+    return {"megabytes": path.stat().st_size / 1e6, "objects": len(objects), "pods": pods}
+
+
 def _child(*words: str) -> Result:
     done = subprocess.run(
         [sys.executable, __file__, *words], check=True, capture_output=True, text=True, cwd=Path.cwd()
@@ -92,12 +99,10 @@ def _command(path: Path, max_file_mb: float) -> float:
 
 
 def benchmark(args: argparse.Namespace, workdir: Path) -> None:
-    objects = generate(args.pods, args.namespaces, args.seed)
-    [path] = write(objects, workdir / "cluster.yaml", "yaml", "dump")
-    kinds = count_kinds(objects)
-    print(
-        f"input: {path.stat().st_size / 1e6:.1f} MB, {len(objects)} objects, {kinds['Pod']} pods", flush=True
-    )
+    path = workdir / "cluster.yaml"
+    sizes = ["--pods", str(args.pods), "--namespaces", str(args.namespaces), "--seed", str(args.seed)]
+    made = _child("--prepare", str(path), *sizes)  # generated in a child: this process stays small
+    print(f"input: {made['megabytes']:.1f} MB, {made['objects']} objects, {made['pods']} pods", flush=True)
     common = ["--max-file-mb", str(args.max_file_mb)]
     policy = ["--level", args.level, "--version", args.version, "--repeat", str(args.repeat)]
     engine = _child("--measure", "engine", str(path), *policy, *common)
@@ -131,6 +136,7 @@ def main() -> None:
     parser.add_argument("--max-file-mb", type=float, default=256)
     parser.add_argument("--keep", type=Path, help="write the generated input here and keep it")
     parser.add_argument("--measure", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         mode, path = args.measure
@@ -139,6 +145,8 @@ def main() -> None:
         else:
             result = measure_scan(path, args.max_file_mb)
         print(json.dumps(result))
+    elif args.prepare:
+        print(json.dumps(prepare(args, args.prepare)))
     elif args.repeat < 1:
         parser.error("--repeat must be at least 1")
     elif args.keep is not None:

@@ -182,10 +182,12 @@ def test_a_bad_admission_config_is_a_usage_error_naming_file_and_lines(
     outcome = run_cli(capsys, "pods", "check", CLUSTER, "--admission-config", str(DATA / "bad-config.yaml"))
     bad = str(DATA / "bad-config.yaml")
     assert outcome.code == 2
-    assert f"{bad}:9: plugins[0].configuration.defaults.enforce: Invalid value: 'strict'" in outcome.err
+    assert f'{bad}:9: plugins[0].configuration.defaults.enforce: Invalid value: "strict"' in outcome.err
     assert (
-        f"{bad}:11: plugins[0].configuration.exemptions.namespaces[0]: Invalid value: 'Legacy'" in outcome.err
+        f'{bad}:11: plugins[0].configuration.exemptions.namespaces[0]: Invalid value: "Legacy"' in outcome.err
     )
+    # printed as it is, not as rich markup
+    assert "regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')" in outcome.err
     assert "Traceback" not in outcome.err
 
 
@@ -240,7 +242,7 @@ def test_dry_run_label_groups_pods_by_reason_and_skips_exempt_runtime_classes(
         "-n",
         "legacy",
         "--level",
-        "baseline",
+        "restricted",
         CLUSTER,
         "--admission-config",
         str(DATA / "psa-config.yaml"),
@@ -250,7 +252,33 @@ def test_dry_run_label_groups_pods_by_reason_and_skips_exempt_runtime_classes(
         'Warning: existing pods in namespace "legacy" violate the new PodSecurity enforce level'
         in outcome.out
     )
-    assert "crm-0 (and 1 other pod): privileged" in outcome.out
+    assert "crm-0 (and 1 other pod): privileged, allowPrivilegeEscalation != false" in outcome.out
+
+
+def test_dry_run_label_of_the_enforce_policy_already_in_force_has_no_warnings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """ValidateNamespace dry-runs no pod when the enforce policy does not change (here: the
+    configured default, baseline:latest), though the pods still violate it."""
+    outcome = run_cli(
+        capsys,
+        "pods",
+        "dry-run-label",
+        "-n",
+        "legacy",
+        "--level",
+        "baseline",
+        CLUSTER,
+        "--admission-config",
+        str(DATA / "psa-config.yaml"),
+        "-o",
+        "json",
+    )
+    assert outcome.code == 1
+    report = json.loads(outcome.out)
+    assert report["warnings"] == []
+    assert "namespace 'legacy' already enforces baseline:latest" in report["notes"]
+    assert [entry["object"]["name"] for entry in report["pods"]] == ["crm-0", "crm-1"]
 
 
 def test_dry_run_label_on_an_exempt_namespace_breaks_nothing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -272,6 +300,10 @@ def test_dry_run_label_on_an_exempt_namespace_breaks_nothing(capsys: pytest.Capt
     assert outcome.code == 0
     assert report["breaks"] is False
     assert report["notes"] == ["namespace 'legacy' is exempt: Pod Security ignores its labels"]
+    assert report["warnings"] == [
+        'namespace "legacy" is exempt from Pod Security, and the policy (enforce=restricted:latest)'
+        " will be ignored"
+    ]
 
 
 def test_dry_run_label_when_nothing_breaks(capsys: pytest.CaptureFixture[str]) -> None:

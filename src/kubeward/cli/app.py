@@ -22,10 +22,15 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
 def abort(message: str) -> NoReturn:
-    """Print ``message`` as an error and exit with code 2."""
+    """Print ``message`` as an error and exit with code 2 (its text as it is: brackets in
+    field paths and regular expressions are not rich markup)."""
+    from rich.markup import escape
+
     from kubeward.cli.console import err_console
 
-    err_console().print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    err_console().print(
+        f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False, soft_wrap=True
+    )
     raise SystemExit(EXIT_USAGE)
 
 

@@ -20,7 +20,7 @@ from kubeward.engines.podsec import admission
 from kubeward.inputs import Inputs
 from kubeward.k8s.objects import Path, Record, format_path, get_path
 from kubeward.k8s.pods import as_created
-from kubeward.k8s.workloads import POD, template_location
+from kubeward.k8s.workloads import POD, controller_ref, template_location
 from kubeward.snapshot.snapshot import KubeObject, Snapshot
 from kubeward.sources.files import read_inputs
 from kubeward.sources.locate import Locator
@@ -350,7 +350,8 @@ def _check_table(results: list[dict[str, Any]], notes: list[str]) -> None:
             details = "\n".join(
                 f"{mode['mode']}: {escape(_detail(mode['violations']))}"
                 for mode in result["modes"]
-                if not mode["allowed"] and (mode["mode"] == "enforce" or mode["policy"] != policy["enforce"])
+                if not mode["allowed"]
+                and (mode["mode"] == "enforce" or (mode["applied"] and mode["policy"] != policy["enforce"]))
             )
         table.add_row(escape(name), escape(_where(result["origin"])), shown, verdict, escape(details))
     console.print(table)
@@ -375,8 +376,9 @@ def dry_run_label(
     output: str,
 ) -> None:
     """What breaks if namespace NS enforces LEVEL:VERSION: its existing Pods that violate it
-    (with the warnings Pod Security Admission returns to `kubectl label`) and its workloads
-    whose new pods would be rejected. Manifests that set no namespace are taken to be in NS.
+    (with the warnings Pod Security Admission returns to `kubectl label` setting the enforce
+    and enforce-version labels) and its workloads whose new pods would be rejected. Manifests
+    that set no namespace are taken to be in NS.
     Exit 1 if anything breaks, 2 if an input could not be read."""
     policy = _policy(level, version)
     config = load_admission_config(admission_config)
@@ -384,21 +386,25 @@ def dry_run_label(
     snapshot = inputs.snapshot
     notes = _config_notes(config)
     current = None
+    labels: Mapping[str, str] = {}
     if namespace in snapshot.namespaces:
-        current = admission.namespace_policy(snapshot.namespace_labels(namespace), config.defaults)
+        labels = snapshot.namespace_labels(namespace)
+        current = admission.namespace_policy(labels, config.defaults)
         if current.enforce == policy:
             notes.append(f"namespace {namespace!r} already enforces {policy}")
     exempt = admission.exemption(config, namespace, {})
     pods_found: list[dict[str, Any]] = []
     workloads: list[dict[str, Any]] = []
-    pairs: list[tuple[str, tuple[podsec.Violation, ...]]] = []
+    existing: list[admission.ExistingPod] = []
     if exempt is None:
         for obj in snapshot.in_namespace_of_kind(admission.POD, namespace):
             spec = obj.body.get("spec")
             spec = as_created(obj.metadata, spec) if isinstance(spec, Mapping) else {}
-            reason = admission.exemption(config, namespace, spec)
-            violations = () if reason else podsec.evaluate(policy, obj.metadata, spec)
-            pairs.append((obj.ref.name, violations))
+            if admission.exemption(config, namespace, spec):
+                continue
+            violations = podsec.evaluate(policy, obj.metadata, spec)
+            owner = controller_ref(obj.metadata)
+            existing.append(admission.ExistingPod(obj.ref.name, owner.uid if owner else None, violations))
             if violations:
                 pods_found.append(_broken(obj, violations))
         for workload in snapshot.workloads:
@@ -411,7 +417,16 @@ def dry_run_label(
                 workloads.append(_broken(workload.source, violations))
     else:
         notes.append(f"{exempt}: Pod Security ignores its labels")
-    warnings = admission.dry_run_warnings(namespace, policy, pairs)
+    new_labels = {
+        **labels,
+        admission.label("enforce"): policy.level,
+        admission.label("enforce", version=True): str(policy.version or "latest"),
+    }
+    errors, warnings = admission.label_change(namespace, labels, new_labels, lambda _: existing, config)
+    if errors:
+        notes.append(
+            "the API server would reject this label change: " + "; ".join(str(error) for error in errors)
+        )
     breaks = bool(pods_found or workloads)
     if output == "json":
         _json(

@@ -17,7 +17,6 @@ the other controls. Missing requests and limits are KW-NS-005.
 from __future__ import annotations
 
 import posixpath
-import re
 import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -535,9 +534,6 @@ def _security_context(mapping: Mapping[str, Any]) -> Mapping[str, Any]:
     return context if isinstance(context, Mapping) else {}
 
 
-_DIGEST = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}")
-
-
 def image_reference(image: str) -> tuple[str, str | None, str | None]:
     """(repository, tag, digest) of an image reference ``[host[:port]/]path[:tag][@digest]``
     (the distribution reference grammar): the tag is what follows the last ``:`` after the
@@ -676,7 +672,6 @@ def unneeded_token(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
         ]
         if granting:
             continue
-        automount = workload.pod_spec.get("automountServiceAccountToken")
         yield Finding(
             "KW-POD-011",
             workload.ref,
@@ -686,13 +681,29 @@ def unneeded_token(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             " which no binding grants anything",
             paths=((*workload.spec_path, "automountServiceAccountToken"),),
             why=(
-                "automountServiceAccountToken is "
-                + ("true" if automount is True else "false, but a projected token is mounted")
-                if automount is not None
-                else "automountServiceAccountToken is not set (defaults to true)",
+                _automount_why(workload.pod_spec, account.body if account else None),
                 f"service account named by {path[0] if path else 'default (no serviceAccountName)'}",
             ),
         )
+
+
+def _automount_why(pod_spec: Mapping[str, Any], account: Mapping[str, Any] | None) -> str:
+    """Where the token comes from: the pod's ``automountServiceAccountToken``, else its
+    ServiceAccount's, else the default (true); or a projected token despite ``false``."""
+    setting, where = pod_spec.get("automountServiceAccountToken"), ""
+    if setting is None and account is not None:
+        setting, where = account.get("automountServiceAccountToken"), " on the ServiceAccount"
+    if setting is None:
+        return (
+            "automountServiceAccountToken is set neither on the pod nor on its ServiceAccount"
+            " (defaults to true)"
+        )
+    if setting is False:
+        return (
+            f"automountServiceAccountToken is false{where},"
+            " but a projected serviceAccountToken volume is mounted"
+        )
+    return f"automountServiceAccountToken is true{where}"
 
 
 _SENSITIVE_HOST_PATHS = {
@@ -709,6 +720,11 @@ _SENSITIVE_HOST_PATHS = {
 }
 
 
+_HARMLESS_HOST_PATHS = frozenset({"/etc/localtime", "/etc/timezone"})
+"""Files inside ``/etc`` that hold no secret, which workloads commonly mount (read-only) to
+run in the node's time zone."""
+
+
 def normalise_host_path(path: str) -> str:
     """``path`` as the node resolves it lexically: repeated and trailing slashes dropped,
     ``.`` and ``..`` applied (``..`` stops at ``/``)."""
@@ -718,8 +734,10 @@ def normalise_host_path(path: str) -> str:
 def sensitive_host_path(path: str) -> list[tuple[str, str]]:
     """The sensitive paths (with what they hold) that a hostPath of ``path`` exposes: the
     path itself, one it lies inside of (anything but ``/`` itself), or those inside it (``/``
-    alone stands for them all)."""
+    alone stands for them all). The node's time zone files are not sensitive."""
     normal = normalise_host_path(path)
+    if normal in _HARMLESS_HOST_PATHS:
+        return []
     if normal == "/":
         return [("/", _SENSITIVE_HOST_PATHS["/"])]
     inside = normal + "/"
@@ -766,8 +784,9 @@ def sensitive_host_path_mount(snapshot: Snapshot, settings: Settings) -> Iterato
     """No workload outside the system namespaces may have a ``spec.volumes[].hostPath.path``
     that is ``/``, or is, contains or lies inside ``/etc``, ``/proc``, ``/var/lib/kubelet``,
     or the Docker, containerd or CRI-O socket (under ``/var/run`` or ``/run``), after
-    normalising the path (repeated and trailing slashes, ``.`` and ``..``). One finding per
-    volume (``key``: its name)."""
+    normalising the path (repeated and trailing slashes, ``.`` and ``..``). The time zone
+    files ``/etc/localtime`` and ``/etc/timezone`` are allowed. One finding per volume
+    (``key``: its name)."""
     for workload in _tenant_workloads(snapshot, settings):
         volumes = workload.pod_spec.get("volumes")
         for index, volume in enumerate(volumes if isinstance(volumes, list) else []):

@@ -93,6 +93,7 @@ _WHY_WINDOWS = (
 _WHY_TEMPLATE = "a template is not a manifest: render it first (helm template ...) and harden the output"
 _HELM_HINT = " (a Helm/Go template? render it first: helm template ... | kubeward pods harden -)"
 _WHY_UNKNOWN = "kubeward does not fix this check"
+_WHY_DROP = "securityContext.capabilities.drop is not a list, so ALL cannot be added to it"
 _WHY_TEXT = "the document's text could not be edited without changing more than the added fields"
 
 
@@ -287,6 +288,8 @@ def _refusals(violations: tuple[podsec.Violation, ...], windows: bool) -> tuple[
             violation.detail,
             _WHY_WINDOWS
             if windows and violation.check in _LINUX_ONLY_CHECKS
+            else _WHY_DROP
+            if violation.check == "capabilities_restricted" and "capabilities.add" not in violation.detail
             else _WHY.get(violation.check, _WHY_UNKNOWN),
         )
         for violation in violations
@@ -398,7 +401,10 @@ class _NodeReader(
 
 
 def _compose(text: str) -> list[Any]:
-    reader = _NodeReader(text)
+    """The node trees of ``text``. Tabs are read as spaces: PyYAML refuses a tab where YAML
+    (and go-yaml) allow it as white space, e.g. before a comment; a tab is one character
+    either way, so every position stays right (and each edit is verified afterwards)."""
+    reader = _NodeReader(text.replace("\t", " "))
     roots = []
     try:
         while reader.check_node():
@@ -487,10 +493,17 @@ def _style(text: str, roots: list[Any]) -> _Style:
             if isinstance(value_node, yaml.MappingNode) and not value_node.flow_style and value_node.value:
                 steps[value_node.value[0][0].start_mark.column - column] += 1
             elif isinstance(value_node, yaml.SequenceNode) and not value_node.flow_style and value_node.value:
-                offsets[value_node.start_mark.column - column] += 1
+                offsets[_dash_column(text, value_node) - column] += 1
     step = max((each for each, _ in steps.most_common(1) if each > 0), default=2)
     offset = max((each for each, _ in offsets.most_common(1) if each >= 0), default=0)
     return _Style(step, offset, "\r\n" if "\r\n" in text else "\n", text.lstrip()[:1] in ("{", "["))
+
+
+def _dash_column(text: str, sequence: Any) -> int:
+    """The column of a block sequence's dashes (its start mark is at its anchor or tag, when
+    it has one, on its key's line)."""
+    dash = text.rfind("-", 0, sequence.value[0].start_mark.index)
+    return dash - (text.rfind("\n", 0, dash) + 1)
 
 
 def _scalar(value: Any, style: _Style) -> str:
@@ -628,7 +641,7 @@ def _append_span(text: str, sequence: Any, item: str, style: _Style) -> _Span:
         if last is None:
             return _Span(sequence.start_mark.index + 1, sequence.start_mark.index + 1, written, 0)
         return _Span(_end(last), _end(last), ", " + written, 0)
-    column = sequence.start_mark.column
+    column = _dash_column(text, sequence)
     return _lines_at(text, _after_line(text, _end(sequence)), [f"{' ' * column}- {written}"], style, column)
 
 

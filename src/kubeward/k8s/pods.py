@@ -26,7 +26,12 @@ from typing import Any
 __all__ = ["APPARMOR_ANNOTATION_PREFIX", "as_created"]
 
 APPARMOR_ANNOTATION_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
-_MAX_LOCALHOST_PROFILE = 4095  # ValidateAppArmorProfileField
+_MAX_LOCALHOST_PROFILE = 4095  # ValidateAppArmorProfileField: PATH_MAX - 1, in bytes
+_GO_SPACE = (
+    "\t\n\v\f\r \x85\xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000"
+)
+"""Go's ``unicode.IsSpace`` (what ``strings.TrimSpace`` trims); Python's ``str.strip()`` also
+trims U+001C..U+001F, which Go keeps."""
 _CONTAINER_LISTS = ("initContainers", "containers", "ephemeralContainers")
 
 
@@ -54,35 +59,41 @@ def _default_host_ports(container: Any) -> Any:
     ports = container.get("ports") if isinstance(container, Mapping) else None
     if not isinstance(ports, list):
         return container
-    new_ports = [
-        {**port, "hostPort": port["containerPort"]}
-        if isinstance(port, Mapping)
-        and not port.get("hostPort")
-        and isinstance(port.get("containerPort"), int)
-        else port
-        for port in ports
-    ]
+    new_ports = [{**port, "hostPort": port["containerPort"]} if _defaults(port) else port for port in ports]
     if all(new is old for new, old in zip(new_ports, ports, strict=True)):
         return container
     return {**container, "ports": new_ports}
 
 
 def _defaults(port: Any) -> bool:
-    """Whether a port of a host-network pod gets ``hostPort = containerPort``."""
+    """Whether a port of a host-network pod gets ``hostPort = containerPort`` (``defaultHostNetworkPorts``:
+    ``hostPort`` is 0 or unset; an unset ``containerPort`` would copy 0, which changes nothing)."""
     if not isinstance(port, Mapping):
         return False
-    return not port.get("hostPort") and isinstance(port.get("containerPort"), int)
+    container_port = port.get("containerPort")
+    return (
+        not port.get("hostPort")
+        and isinstance(container_port, int)
+        and not isinstance(container_port, bool)
+        and container_port != 0
+    )
 
 
 def _app_armor_field(annotation: str) -> dict[str, str] | None:
     """``ApparmorFieldForAnnotation``, then None for what ``ValidateAppArmorProfileField``
-    rejects (the copy is skipped)."""
+    rejects (the copy is skipped): a localhost profile that is empty, padded with whitespace
+    (Go ``strings.TrimSpace``) or longer than 4095 bytes."""
     if annotation == "unconfined":
         return {"type": "Unconfined"}
     if annotation == "runtime/default":
         return {"type": "RuntimeDefault"}
     profile = annotation.removeprefix("localhost/")
-    if profile != annotation and profile.strip() and len(profile) <= _MAX_LOCALHOST_PROFILE:
+    if (
+        profile != annotation
+        and profile
+        and profile.strip(_GO_SPACE) == profile
+        and len(profile.encode("utf-8", "surrogatepass")) <= _MAX_LOCALHOST_PROFILE
+    ):
         return {"type": "Localhost", "localhostProfile": profile}
     return None
 

@@ -172,6 +172,20 @@ def _quantity_checker(base: _Checker) -> _Checker:
     return check
 
 
+def _range_checker(base: _Checker, bounds: range) -> _Checker:
+    """A Go fixed-size integer (``int32``, ``int64``): a number outside it fails to decode."""
+    bits = (bounds.stop - bounds.start).bit_length() - 1
+
+    def check(value: Any, path: Path, problems: list[FieldProblem]) -> Any:
+        checked = base(value, path, problems)
+        if checked is _INVALID or checked in bounds:
+            return checked
+        problems.append(FieldProblem(path, f"{checked} is out of range for a {bits}-bit integer"))
+        return _INVALID
+
+    return check
+
+
 def _compile(hint: Any) -> _Checker:
     if is_typeddict(hint):
         return _typed_dict_checker(hint)
@@ -180,7 +194,12 @@ def _compile(hint: Any) -> _Checker:
         return _compile(get_args(hint)[0])
     if origin is Annotated:
         base = _compile(get_args(hint)[0])
-        return _quantity_checker(base) if k8s_types.QUANTITY in hint.__metadata__ else base
+        for marker in hint.__metadata__:
+            if marker == k8s_types.QUANTITY:
+                return _quantity_checker(base)
+            if isinstance(marker, range):
+                return _range_checker(base, marker)
+        return base
     if origin is list:
         return _list_checker(_compile(get_args(hint)[0]))
     if origin is dict:

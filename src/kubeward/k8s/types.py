@@ -17,6 +17,8 @@ __all__ = [
     "CronJob",
     "CustomResourceDefinition",
     "HostPathVolumeSource",
+    "Int32",
+    "Int64",
     "Lifecycle",
     "LimitRange",
     "LimitRangeItem",
@@ -47,6 +49,10 @@ __all__ = [
 QUANTITY = "quantity"
 QuantityValue = Annotated[str | int | float, QUANTITY]
 """A quantity as written: ``"500m"``, ``1``, ``0.5``; the field check parses it."""
+Int32 = Annotated[int, range(-(2**31), 2**31)]
+"""A Go ``int32`` field (ports): the API server cannot decode a number outside its range."""
+Int64 = Annotated[int, range(-(2**63), 2**63)]
+"""A Go ``int64`` field (user and group IDs)."""
 
 
 class OwnerReference(TypedDict, total=False):
@@ -108,8 +114,8 @@ class SecurityContext(TypedDict, total=False):
     privileged: bool
     seLinuxOptions: SELinuxOptions
     windowsOptions: WindowsSecurityContextOptions
-    runAsUser: int
-    runAsGroup: int
+    runAsUser: Int64
+    runAsGroup: Int64
     runAsNonRoot: bool
     readOnlyRootFilesystem: bool
     allowPrivilegeEscalation: bool
@@ -126,11 +132,11 @@ class Sysctl(TypedDict, total=False):
 class PodSecurityContext(TypedDict, total=False):
     seLinuxOptions: SELinuxOptions
     windowsOptions: WindowsSecurityContextOptions
-    runAsUser: int
-    runAsGroup: int
+    runAsUser: Int64
+    runAsGroup: Int64
     runAsNonRoot: bool
-    supplementalGroups: list[int]
-    fsGroup: int
+    supplementalGroups: list[Int64]
+    fsGroup: Int64
     sysctls: list[Sysctl]
     seccompProfile: SeccompProfile
     appArmorProfile: AppArmorProfile
@@ -138,8 +144,8 @@ class PodSecurityContext(TypedDict, total=False):
 
 class ContainerPort(TypedDict, total=False):
     name: str
-    hostPort: int
-    containerPort: int
+    hostPort: Int32
+    containerPort: Int32
     protocol: str
     hostIP: str
 

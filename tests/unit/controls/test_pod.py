@@ -6,6 +6,7 @@ from __future__ import annotations
 import posixpath
 
 import pytest
+import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -113,3 +114,53 @@ spec: {hostIPC: true, containers: [{name: c, image: nginx:1.27}]}
         "enforce policy from the labels of namespace 'web'",
         "hostNamespaces: host namespaces (hostIPC=true)",
     )
+
+
+@pytest.mark.parametrize(
+    ("pod_setting", "account_setting", "projected", "why"),
+    [
+        (
+            None,
+            None,
+            False,
+            "automountServiceAccountToken is set neither on the pod nor on its ServiceAccount"
+            " (defaults to true)",
+        ),
+        (True, False, False, "automountServiceAccountToken is true"),
+        (None, True, False, "automountServiceAccountToken is true on the ServiceAccount"),
+        (
+            False,
+            None,
+            True,
+            "automountServiceAccountToken is false, but a projected serviceAccountToken volume is mounted",
+        ),
+        (
+            None,
+            False,
+            True,
+            "automountServiceAccountToken is false on the ServiceAccount, but a projected"
+            " serviceAccountToken volume is mounted",
+        ),
+    ],
+)
+def test_unneeded_token_says_where_the_token_comes_from(
+    pod_setting: bool | None, account_setting: bool | None, projected: bool, why: str
+) -> None:
+    account = {"automountServiceAccountToken": account_setting} if account_setting is not None else {}
+    pod: dict[str, object] = {"containers": [{"name": "c", "image": "nginx:1.27"}]}
+    if pod_setting is not None:
+        pod["automountServiceAccountToken"] = pod_setting
+    if projected:
+        pod["volumes"] = [{"name": "t", "projected": {"sources": [{"serviceAccountToken": {"path": "t"}}]}}]
+    documents = [
+        {
+            "apiVersion": "v1",
+            "kind": "ServiceAccount",
+            "metadata": {"name": "default", "namespace": "app"},
+            **account,
+        },
+        {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "app"}, "spec": pod},
+    ]
+    result = scan_text("---\n".join(yaml.safe_dump(document) for document in documents), ["KW-POD-011"])
+    [finding] = result.findings
+    assert finding.why[0] == why

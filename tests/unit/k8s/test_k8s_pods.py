@@ -84,6 +84,53 @@ CASES = [
         None,
     ),
     (
+        "ValidateAppArmorProfileField: a localhost profile padded with whitespace is not copied"
+        " (strings.TrimSpace, which trims U+0085 and U+3000 but not U+001F)",
+        {
+            "annotations": {
+                _A + "a": "localhost/ k8s-nginx",
+                _A + "b": "localhost/k8s-nginx\n",
+                _A + "c": "localhost/k8s-nginx\u3000",
+                _A + "d": "\x85localhost/k8s-nginx",
+                _A + "e": "localhost/k8s-nginx\x1f",
+            }
+        },
+        {"containers": [_container(name) for name in "abcde"]},
+        {
+            "containers": [
+                *(_container(name) for name in "abcd"),
+                _container(
+                    "e",
+                    securityContext={
+                        "appArmorProfile": {"type": "Localhost", "localhostProfile": "k8s-nginx\x1f"}
+                    },
+                ),
+            ]
+        },
+    ),
+    (
+        "ValidateAppArmorProfileField: a localhost profile longer than 4095 bytes is not copied",
+        {"annotations": {_A + "a": "localhost/" + "\u00e9" * 2048, _A + "b": "localhost/" + "p" * 4095}},
+        {"containers": [_container("a"), _container("b")]},
+        {
+            "containers": [
+                _container("a"),
+                _container(
+                    "b",
+                    securityContext={
+                        "appArmorProfile": {"type": "Localhost", "localhostProfile": "p" * 4095}
+                    },
+                ),
+            ]
+        },
+    ),
+    (
+        "defaultHostNetworkPorts: a containerPort of 0 (or none) copies 0: no change",
+        {},
+        {"hostNetwork": True, "containers": [_container("a", ports=[{"name": "m"}, {"containerPort": 0}])]},
+        None,
+    ),
+    (
         "a container that sets appArmorProfile keeps it",
         {"annotations": {_A + "a": "unconfined"}},
         {"containers": [_container("a", securityContext={"appArmorProfile": {"type": "RuntimeDefault"}})]},

@@ -62,6 +62,56 @@ CASES: list[tuple[str, GroupKind, dict[str, Any], dict[str, Any], list[tuple[tup
         [(("spec", "hostNetwork"), "expected a boolean, got a string")],
     ),
     (
+        "int32 ports and int64 IDs out of their Go range fail to decode: removed and reported",
+        POD,
+        {
+            "spec": {
+                "securityContext": {
+                    "runAsUser": 2**63,
+                    "fsGroup": -(2**63),
+                    "supplementalGroups": [1, 2**64],
+                },
+                "containers": [
+                    {
+                        "name": "a",
+                        "ports": [{"hostPort": 2**31, "containerPort": 2**31 - 1}],
+                        "securityContext": {"runAsUser": 2**63 - 1, "runAsGroup": -(2**63) - 1},
+                    }
+                ],
+            }
+        },
+        {
+            "spec": {
+                "securityContext": {"fsGroup": -(2**63), "supplementalGroups": [1]},
+                "containers": [
+                    {
+                        "name": "a",
+                        "ports": [{"containerPort": 2**31 - 1}],
+                        "securityContext": {"runAsUser": 2**63 - 1},
+                    }
+                ],
+            }
+        },
+        [
+            (
+                ("spec", "containers", 0, "securityContext", "runAsGroup"),
+                "-9223372036854775809 is out of range for a 64-bit integer",
+            ),
+            (
+                ("spec", "containers", 0, "ports", 0, "hostPort"),
+                "2147483648 is out of range for a 32-bit integer",
+            ),
+            (
+                ("spec", "securityContext", "runAsUser"),
+                "9223372036854775808 is out of range for a 64-bit integer",
+            ),
+            (
+                ("spec", "securityContext", "supplementalGroups", 1),
+                "18446744073709551616 is out of range for a 64-bit integer",
+            ),
+        ],
+    ),
+    (
         "a number for a boolean is removed and reported",
         POD,
         {"spec": {"containers": [], "hostIPC": 1}},

@@ -16,6 +16,7 @@ it are returned with their field paths, never raised, so the caller can name fil
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -32,20 +33,24 @@ __all__ = [
     "EVALUATED_CONTROLLERS",
     "LABEL_PREFIX",
     "MODES",
+    "NAMESPACE_MAX_PODS_TO_CHECK",
     "POD",
     "PRIVILEGED_DEFAULTS",
     "AdmissionConfig",
     "ConfigProblem",
     "Decision",
+    "ExistingPod",
     "LabelError",
     "ModeResult",
     "NamespacePolicy",
     "admit",
     "dry_run_warnings",
+    "exempt_namespace_warning",
     "exemption",
     "forbidden_detail",
     "forbidden_reason",
     "label",
+    "label_change",
     "namespace_policy",
     "parse_configuration",
 ]
@@ -189,29 +194,67 @@ class ConfigProblem:
 _DEFAULT_KEYS = tuple(key for mode in MODES for key in (mode, f"{mode}-version"))
 _EXEMPTION_KEYS = ("usernames", "namespaces", "runtimeClasses")
 _TOP_KEYS = ("apiVersion", "kind", "defaults", "exemptions")
-_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_LABEL_FORMAT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
+_DNS_SUBDOMAIN_FORMAT = _DNS_LABEL_FORMAT + r"(\." + _DNS_LABEL_FORMAT + ")*"
+_DNS_LABEL = re.compile(_DNS_LABEL_FORMAT)
+_DNS_SUBDOMAIN = re.compile(_DNS_SUBDOMAIN_FORMAT)
+
+
+def _quoted(value: str) -> str:
+    """A string as Go's ``%q`` prints it in a field error (near enough: JSON quoting)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _shown(value: Any) -> str:
+    return _quoted(value) if isinstance(value, str) else repr(value)
+
+
+def _invalid(name: str, errors: list[str]) -> str | None:
+    return f"Invalid value: {_quoted(name)}: {', '.join(errors)}" if errors else None
+
+
+def _regex_error(message: str, pattern: str, *examples: str) -> str:
+    """apimachinery ``RegexError``."""
+    shown = " or ".join(f"'{example}'" for example in examples)
+    return f"{message} (e.g. {shown}, regex used for validation is '{pattern}')"
 
 
 def _dns_label_problem(name: str) -> str | None:
+    """apimachinery ``IsDNS1123Label`` (``ValidateNamespaceName``), as a field error."""
+    errors = []
     if len(name) > 63:
-        return f"Invalid value: {name!r}: must be no more than 63 characters"
+        errors.append("must be no more than 63 characters")
     if not _DNS_LABEL.fullmatch(name):
-        return (
-            f"Invalid value: {name!r}: a lowercase RFC 1123 label must consist of lower case"
-            " alphanumeric characters or '-'"
-        )
-    return None
+        if _DNS_SUBDOMAIN.fullmatch(name):
+            errors.append("must not contain dots")
+        else:
+            errors.append(
+                _regex_error(
+                    "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-',"
+                    " and must start and end with an alphanumeric character",
+                    _DNS_LABEL_FORMAT,
+                    "my-name",
+                    "123-abc",
+                )
+            )
+    return _invalid(name, errors)
 
 
 def _dns_subdomain_problem(name: str) -> str | None:
+    """apimachinery ``IsDNS1123Subdomain`` (``NameIsDNSSubdomain``), as a field error."""
+    errors = []
     if len(name) > 253:
-        return f"Invalid value: {name!r}: must be no more than 253 characters"
-    if not all(_DNS_LABEL.fullmatch(part) for part in name.split(".")):
-        return (
-            f"Invalid value: {name!r}: a lowercase RFC 1123 subdomain must consist of lower case"
-            " alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+        errors.append("must be no more than 253 characters")
+    if not _DNS_SUBDOMAIN.fullmatch(name):
+        errors.append(
+            _regex_error(
+                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or"
+                " '.', and must start and end with an alphanumeric character",
+                _DNS_SUBDOMAIN_FORMAT,
+                "example.com",
+            )
         )
-    return None
+    return _invalid(name, errors)
 
 
 def _username_problem(name: str) -> str | None:
@@ -265,17 +308,20 @@ def _parse_defaults(value: Any) -> tuple[NamespacePolicy, list[ConfigProblem]]:
         return PRIVILEGED_DEFAULTS, [ConfigProblem(("defaults",), "must be a mapping")]
     problems = _unknown_keys(value, _DEFAULT_KEYS, ("defaults",))
     policies = {}
-    for mode in MODES:
+    for mode in ("enforce", "warn", "audit"):  # the order ValidatePodSecurityConfiguration checks them
         level = value.get(mode) or "privileged"
         version_text = value.get(f"{mode}-version") or "latest"
         if not isinstance(level, str) or _parse_level(level) is None:
-            problems.append(ConfigProblem(("defaults", mode), f"Invalid value: {level!r}: {_LEVEL_MESSAGE}"))
+            problems.append(
+                ConfigProblem(("defaults", mode), f"Invalid value: {_shown(level)}: {_LEVEL_MESSAGE}")
+            )
             level = "privileged"
         version, parsed = _parse_version(version_text) if isinstance(version_text, str) else (None, False)
         if not parsed:
             problems.append(
                 ConfigProblem(
-                    ("defaults", f"{mode}-version"), f"Invalid value: {version_text!r}: {_VERSION_MESSAGE}"
+                    ("defaults", f"{mode}-version"),
+                    f"Invalid value: {_shown(version_text)}: {_VERSION_MESSAGE}",
                 )
             )
         policies[mode] = Policy(level, version)
@@ -301,7 +347,7 @@ def _names(
         if problem is not None:
             problems.append(ConfigProblem(where, problem))
         elif name in seen:
-            problems.append(ConfigProblem(where, f"Duplicate value: {name!r}"))
+            problems.append(ConfigProblem(where, f"Duplicate value: {_quoted(name)}"))
         else:
             seen.add(name)
     return frozenset(seen)
@@ -377,7 +423,8 @@ def admit(
 ) -> Decision:
     """Evaluate a Pod, or an object's pod template, in every mode (each distinct policy once),
     as ``EvaluatePod`` does. Each result says whether admission applies it to the object
-    itself: every mode for a Pod (``ValidatePod``), audit and warn for the
+    itself: every mode for a Pod (``ValidatePod``; but no warning for a Pod that enforce
+    rejects, as ``EvaluatePod`` adds none to a denied request), audit and warn for the
     :data:`EVALUATED_CONTROLLERS` (``ValidatePodController``), none for other kinds. The
     decision's ``allowed`` is the enforce verdict on the pods: a Pod is rejected when it
     violates enforce; a controller is admitted, and its pods are rejected."""
@@ -391,6 +438,8 @@ def admit(
         mode_policy = policy.of(mode)
         if mode_policy not in cache:
             cache[mode_policy] = evaluate(mode_policy, pod_metadata, pod_spec)
+        if mode == "warn" and kind == POD and cache[policy.enforce]:
+            applied.discard("warn")  # "avoid adding warnings to a request we're already going to reject"
         results.append(ModeResult(mode, mode_policy, cache[mode_policy], applied=mode in applied))
     return Decision(not cache[policy.enforce], tuple(results), errors=policy.errors)
 
@@ -408,25 +457,129 @@ def forbidden_detail(violations: Iterable[Violation]) -> str:
     )
 
 
+NAMESPACE_MAX_PODS_TO_CHECK = 3000
+"""PSA's ``defaultNamespaceMaxPodsToCheck``: a namespace label change dry-runs at most this
+many existing pods. Its other bound, ``defaultNamespacePodCheckTimeout`` (1 s, or half the
+request's remaining time), depends on the API server's speed and load; kubeward does not
+emulate it, so against a slow server PSA may report fewer pods than kubeward does."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExistingPod:
+    """A pod in the namespace, as the label dry run sees it: its name, the ``uid`` of its
+    controller owner reference (None without one), and its violations of the new policy."""
+
+    name: str
+    controller_uid: str | None
+    violations: Sequence[Violation]
+
+
+def _prioritized(pods: Iterable[ExistingPod]) -> list[ExistingPod]:
+    """PSA ``prioritizePods``: one pod per controller first (and every pod without one), in
+    list order, then the other replicas, so that the bounded dry run covers each workload."""
+    first: list[ExistingPod] = []
+    replicas: list[ExistingPod] = []
+    controllers: set[str] = set()
+    for pod in pods:
+        if pod.controller_uid is None:
+            first.append(pod)
+        elif pod.controller_uid in controllers:
+            replicas.append(pod)
+        else:
+            controllers.add(pod.controller_uid)
+            first.append(pod)
+    return first + replicas
+
+
 def dry_run_warnings(
-    namespace: str, enforce: Policy, pods: Iterable[tuple[str, Sequence[Violation]]]
+    namespace: str,
+    enforce: Policy,
+    pods: Iterable[ExistingPod],
+    max_pods: int = NAMESPACE_MAX_PODS_TO_CHECK,
 ) -> list[str]:
     """The warnings PSA returns when a namespace's enforce policy is made stricter
-    (``EvaluatePodsInNamespace``), from each existing pod's name and violations at the new
-    policy: a header naming the namespace and policy, then one line per distinct set of
-    reasons, led by the lexically first pod name and how many other pods share it, sorted."""
+    (``EvaluatePodsInNamespace``), from the existing pods (leave out those whose runtime
+    class is exempt: PSA drops them before counting). It checks the first ``max_pods`` of
+    them, one pod per controller first; says so when it did not check them all; then a
+    header naming the namespace and policy, and one line per distinct set of reasons, led
+    by the lexically first pod name and how many other pods share it, sorted."""
+    prioritized = _prioritized(pods)
+    checked = prioritized[:max_pods]
     groups: dict[str, tuple[str, int]] = {}
-    for name, violations in pods:
-        if not violations:
+    for pod in checked:
+        if not pod.violations:
             continue
-        reason = forbidden_reason(violations)
-        first, count = groups.get(reason, (name, 0))
-        groups[reason] = (min(first, name), count + 1)
+        reason = forbidden_reason(pod.violations)
+        first, count = groups.get(reason, (pod.name, 0))
+        groups[reason] = (min(first, pod.name), count + 1)
+    warnings = []
+    if len(checked) < len(prioritized):
+        warnings.append(
+            "new PodSecurity enforce level only checked against the first"
+            f" {len(checked)} of {len(prioritized)} existing pods"
+        )
     if not groups:
-        return []
+        return warnings
     lines = []
     for reason, (first, count) in groups.items():
         others = "" if count == 1 else f" (and {count - 1} other pod{'s' if count > 2 else ''})"
         lines.append(f"{first}{others}: {reason}")
     header = f'existing pods in namespace "{namespace}" violate the new PodSecurity enforce level "{enforce}"'
-    return [header, *sorted(lines)]
+    return [*warnings, header, *sorted(lines)]
+
+
+def _equivalent(one: NamespacePolicy, other: NamespacePolicy) -> bool:
+    """PSA ``Policy.Equivalent``: the same level per mode, and the same version unless the
+    level is privileged."""
+    return all(
+        one.of(mode).level == other.of(mode).level
+        and (one.of(mode).level == "privileged" or one.of(mode).version == other.of(mode).version)
+        for mode in MODES
+    )
+
+
+def exempt_namespace_warning(
+    namespace: str, policy: NamespacePolicy, labels: Mapping[str, str], defaults: NamespacePolicy
+) -> str | None:
+    """PSA ``exemptNamespaceWarning``: labelling an exempt namespace with a policy that is
+    neither fully privileged nor equivalent to the defaults warns that it is ignored, naming
+    each non-privileged mode whose level or version label is set."""
+    if policy.fully_privileged or _equivalent(policy, defaults):
+        return None
+    modes = ", ".join(
+        f"{mode}={policy.of(mode)}"
+        for mode in MODES
+        if policy.of(mode).level != "privileged" and (label(mode) in labels or label(mode, True) in labels)
+    )
+    return f'namespace "{namespace}" is exempt from Pod Security, and the policy ({modes}) will be ignored'
+
+
+def label_change(
+    namespace: str,
+    old_labels: Mapping[str, str],
+    new_labels: Mapping[str, str],
+    pods: Callable[[Policy], Iterable[ExistingPod]],
+    config: AdmissionConfig = DEFAULT_CONFIG,
+) -> tuple[tuple[LabelError, ...], list[str]]:
+    """What PSA ``ValidateNamespace`` answers to an update of a namespace's labels: the label
+    errors that reject it (invalid labels that changed), else its warnings. No pod is
+    dry-run when the enforce policy is unchanged, becomes privileged, or keeps its version
+    and is relaxed; an exempt namespace gets :func:`exempt_namespace_warning` instead;
+    otherwise ``pods(new enforce policy)`` are dry-run (:func:`dry_run_warnings`)."""
+    old = namespace_policy(old_labels, config.defaults)
+    new = namespace_policy(new_labels, config.defaults)
+    if new.errors and (not old.errors or new.errors != old.errors):
+        return new.errors, []
+    if (
+        new.enforce == old.enforce
+        or new.enforce.level == "privileged"
+        or (
+            new.enforce.version == old.enforce.version
+            and LEVELS.index(new.enforce.level) <= LEVELS.index(old.enforce.level)
+        )
+    ):
+        return (), []
+    if namespace in config.exempt_namespaces:
+        warning = exempt_namespace_warning(namespace, new, new_labels, config.defaults)
+        return (), [] if warning is None else [warning]
+    return (), dry_run_warnings(namespace, new.enforce, pods(new.enforce))

@@ -36,7 +36,7 @@ from kubeward.engines.podsec.psp_strategies import (
     allows_host_path,
     volume_fs_type,
 )
-from kubeward.k8s.containers import ALL_CONTAINERS
+from kubeward.k8s.containers import ALL_CONTAINERS, RESOURCE_CONTAINERS
 from kubeward.k8s.workloads import service_account
 
 __all__ = [
@@ -59,7 +59,8 @@ PSP_ANNOTATION = "kubernetes.io/psp"
 API_GROUPS = ("policy", "extensions")
 """``use`` is asked in ``policy``, then in ``extensions`` for backward compatibility."""
 TOKEN_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount"
-TOKEN_VOLUME = "kube-api-access-xxxxx"  # the API server appends 5 random characters
+_TOKEN_PREFIX = "kube-api-access-"
+TOKEN_VOLUME = _TOKEN_PREFIX + "xxxxx"  # the API server appends 5 random characters
 _SA_GROUP = "system:serviceaccounts"
 
 
@@ -231,9 +232,9 @@ def _prepare(pod: _Pod, account: Mapping[str, Any] | None) -> list[str]:
         done.append(
             f"spec.serviceAccountName = {go_quote(spec['serviceAccountName'])} (ServiceAccount plugin)"
         )
-    if _automounts(spec, account) and not _mounts_token_path(spec):
-        volumes = spec.get("volumes")
-        volumes = volumes if isinstance(volumes, list) else []
+    volumes = spec.get("volumes")
+    volumes = volumes if isinstance(volumes, list) else []
+    if _automounts(spec, account) and _needs_token_volume(spec, volumes):
         spec["volumes"] = [*volumes, {"name": TOKEN_VOLUME, "projected": {"sources": []}}]
         done.append(
             f"spec.volumes[{len(volumes)}]: projected service account token volume {TOKEN_VOLUME}"
@@ -249,12 +250,25 @@ def _automounts(spec: Mapping[str, Any], account: Mapping[str, Any] | None) -> b
     return automount is not False
 
 
-def _mounts_token_path(spec: Mapping[str, Any]) -> bool:
+def _needs_token_volume(spec: Mapping[str, Any], volumes: Sequence[Any]) -> bool:
+    """``mountServiceAccountToken``: the volume is added unless the pod already has one named
+    ``kube-api-access-*``, as soon as one init or regular container has no mount at the token
+    path (ephemeral containers are not looked at)."""
+    if any(isinstance(v, Mapping) and str(v.get("name", "")).startswith(_TOKEN_PREFIX) for v in volumes):
+        return False
     return any(
-        isinstance(mount, Mapping) and mount.get("mountPath") == TOKEN_MOUNT_PATH
-        for _, container in _containers(spec)
-        for mount in (container.get("volumeMounts") or [])
+        not any(
+            isinstance(mount, Mapping) and mount.get("mountPath") == TOKEN_MOUNT_PATH
+            for mount in _list(container.get("volumeMounts"))
+        )
+        for kind in RESOURCE_CONTAINERS
+        for container in _list(spec.get(kind))
+        if isinstance(container, Mapping)
     )
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 # --- MutatePod ----------------------------------------------------------------------------
@@ -579,8 +593,8 @@ def admit(
     ``mutation_allowed`` False emulates an update (validation only, the ``kubernetes.io/psp``
     policy tried first)."""
     base = _Pod(pod_metadata, pod_spec)
-    prepared = tuple(_prepare(base, account))
-    account_user = service_account_user(namespace, str(base.spec["serviceAccountName"]))
+    prepared = tuple(_prepare(base, account)) if mutation_allowed else ()  # the plugin only acts on CREATE
+    account_user = service_account_user(namespace, service_account(base.spec)[0])
     users = (("service account", account_user), ("user", requester))
     hint = base.annotations.get(PSP_ANNOTATION, "") if not mutation_allowed else ""
     ordered = sorted(policies, key=lambda p: (p.name != hint if hint else False, p.name))

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "DUPLICATE",
     "FORBIDDEN",
     "INVALID",
+    "NOT_SUPPORTED",
     "NULL",
     "REQUIRED",
     "FieldError",
@@ -29,6 +31,7 @@ __all__ = [
 ]
 
 INVALID, REQUIRED, FORBIDDEN = "Invalid value", "Required value", "Forbidden"
+NOT_SUPPORTED, DUPLICATE = "Unsupported value", "Duplicate value"
 NULL = '"null"'
 """How ``field.Error`` prints a nil pointer value."""
 
@@ -83,14 +86,16 @@ def go_capabilities(capabilities: Sequence[str] | None) -> str:
 class FieldError:
     """One reason a policy rejects a pod: upstream's error type, field path, value, detail."""
 
-    kind: str  # INVALID, REQUIRED or FORBIDDEN
+    kind: str  # INVALID, REQUIRED, FORBIDDEN (NOT_SUPPORTED and DUPLICATE only for policies)
     path: str
     detail: str = ""
     value: Any = None  # the offending value as data (for -o json)
     rendered: str = NULL  # the value as upstream prints it (Invalid only)
 
     def __str__(self) -> str:
-        body = f"{self.kind}: {self.rendered}" if self.kind == INVALID else self.kind
+        body = (
+            f"{self.kind}: {self.rendered}" if self.kind in (INVALID, NOT_SUPPORTED, DUPLICATE) else self.kind
+        )
         return f"{self.path}: {body}: {self.detail}" if self.detail else f"{self.path}: {body}"
 
     def to_dict(self) -> dict[str, Any]:

@@ -9,7 +9,6 @@ frozen data built once per policy by :mod:`kubeward.engines.podsec.psp_policy`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -181,33 +180,17 @@ class SELinuxStrategy:
 
 
 def equal_levels(expected: str, actual: str) -> bool:
-    """MLS levels compare as sets: ``s0:c0,c1`` equals ``s0-s0:c1,c0`` and ``s0:c0.c1``."""
+    """``equalLevels``: equal strings, or ``sensitivity:categories`` with the same sensitivity
+    (compared as written) and the same comma-separated categories in any order
+    (``s0:c6,c0`` equals ``s0:c0,c6``; ``s0-s0`` and ``c0.c2`` are not expanded)."""
     if expected == actual:
         return True
     expected_parts, actual_parts = expected.split(":", 1), actual.split(":", 1)
     if len(expected_parts) != 2 or len(actual_parts) != 2:
         return False
-    if _sensitivity(expected_parts[0]) != _sensitivity(actual_parts[0]):
+    if expected_parts[0] != actual_parts[0]:
         return False
-    return _categories(expected_parts[1]) == _categories(actual_parts[1])
-
-
-def _sensitivity(text: str) -> str:
-    low, dash, high = text.partition("-")
-    return low if dash and low == high else text
-
-
-_CATEGORY_RANGE = re.compile(r"c([0-9]+)\.c([0-9]+)")
-
-
-def _categories(text: str) -> list[str]:
-    parts = text.split(",")
-    match = _CATEGORY_RANGE.fullmatch(text) if len(parts) == 1 else None
-    if match is not None:
-        low, high = int(match.group(1)), int(match.group(2))
-        if low < high < 1 << 15:  # strconv.ParseInt(..., 16) bounds
-            parts = [f"c{n}" for n in range(low, high + 1)]
-    return sorted(parts)
+    return sorted(expected_parts[1].split(",")) == sorted(actual_parts[1].split(","))
 
 
 # --- capabilities -------------------------------------------------------------------------
@@ -295,8 +278,10 @@ class SeccompStrategy:
     def generate(self, annotations: Mapping[str, str], pod_spec: Mapping[str, Any]) -> str:
         if annotations.get(SECCOMP_POD_ANNOTATION):
             return annotations[SECCOMP_POD_ANNOTATION]
-        field = seccomp_annotation_for_field(_mapping(pod_spec, "securityContext").get("seccompProfile"))
-        return field or self.default_profile
+        field = _mapping(pod_spec, "securityContext").get("seccompProfile")
+        if field is not None:  # a set field wins over the default, even one that translates to ""
+            return seccomp_annotation_for_field(field)
+        return self.default_profile
 
     def validate_pod(self, annotations: Mapping[str, str], pod_spec: Mapping[str, Any]) -> list[FieldError]:
         profile = annotations.get(SECCOMP_POD_ANNOTATION, "")
@@ -432,10 +417,10 @@ VOLUME_SOURCES = (
     "quobyte",
     "azureDisk",
     "photonPersistentDisk",
+    "storageos",
     "projected",
     "portworxVolume",
     "scaleIO",
-    "storageos",
     "csi",
     "ephemeral",
 )

@@ -20,6 +20,7 @@ from kubeward.k8s.objects import GroupKind
 DATA = Path(__file__).parents[3] / "data/psa"
 LABEL_CASES: list[dict[str, Any]] = yaml.safe_load((DATA / "namespace-labels.yaml").read_text())
 CONFIG_CASES: list[dict[str, Any]] = yaml.safe_load((DATA / "configurations.yaml").read_text())
+CHANGE_CASES: list[dict[str, Any]] = yaml.safe_load((DATA / "label-changes.yaml").read_text())
 
 
 def _policy(text: str) -> podsec.Policy:
@@ -113,7 +114,8 @@ BASELINE_NS = admission.namespace_policy(
 )
 
 
-def test_a_pod_is_rejected_by_enforce_and_still_audited() -> None:
+def test_a_pod_is_rejected_by_enforce_and_still_audited_but_not_warned() -> None:
+    """EvaluatePod: "avoid adding warnings to a request we're already going to reject"."""
     decision = admission.admit(BASELINE_NS, {}, HOST_PID, kind=admission.POD, namespace="web")
     assert not decision.allowed
     assert [
@@ -121,8 +123,15 @@ def test_a_pod_is_rejected_by_enforce_and_still_audited() -> None:
     ] == [
         ("enforce", "baseline:latest", True, ["hostNamespaces"]),
         ("audit", "restricted:latest", True, ["hostNamespaces"]),
-        ("warn", "baseline:latest", True, ["hostNamespaces"]),
+        ("warn", "baseline:latest", False, ["hostNamespaces"]),
     ]
+
+
+def test_an_admitted_pod_is_warned() -> None:
+    policy = admission.namespace_policy({"pod-security.kubernetes.io/warn": "baseline"})
+    decision = admission.admit(policy, {}, HOST_PID, kind=admission.POD, namespace="web")
+    warn = decision.result("warn")
+    assert decision.allowed and warn is not None and warn.applied and not warn.allowed
 
 
 @pytest.mark.parametrize(
@@ -169,23 +178,89 @@ def _violation(reason: str) -> podsec.Violation:
     return podsec.Violation("x", reason, "")
 
 
+def _pod(name: str, *reasons: str, owner: str | None = None) -> admission.ExistingPod:
+    return admission.ExistingPod(name, owner, tuple(_violation(reason) for reason in reasons))
+
+
+RESTRICTED = podsec.Policy("restricted", None)
+
+
 def test_dry_run_warnings_group_pods_by_reasons_as_psa_does() -> None:
     pods = [
-        ("web-2", (_violation("host namespaces"),)),
-        ("web-1", (_violation("host namespaces"),)),
-        ("web-3", (_violation("host namespaces"),)),
-        ("db-0", (_violation("privileged"), _violation("hostPath volumes"))),
-        ("ok", ()),
-        ("api-1", (_violation("runAsNonRoot != true"),)),
-        ("api-0", (_violation("runAsNonRoot != true"),)),
+        _pod("web-2", "host namespaces"),
+        _pod("web-1", "host namespaces"),
+        _pod("web-3", "host namespaces"),
+        _pod("db-0", "privileged", "hostPath volumes"),
+        _pod("ok"),
+        _pod("api-1", "runAsNonRoot != true"),
+        _pod("api-0", "runAsNonRoot != true"),
     ]
-    assert admission.dry_run_warnings("web", podsec.Policy("restricted", None), pods) == [
+    assert admission.dry_run_warnings("web", RESTRICTED, pods) == [
         'existing pods in namespace "web" violate the new PodSecurity enforce level "restricted:latest"',
         "api-0 (and 1 other pod): runAsNonRoot != true",
         "db-0: privileged, hostPath volumes",
         "web-1 (and 2 other pods): host namespaces",
     ]
-    assert admission.dry_run_warnings("web", podsec.Policy("restricted", None), [("ok", ())]) == []
+    assert admission.dry_run_warnings("web", RESTRICTED, [_pod("ok")]) == []
+
+
+def test_dry_run_checks_a_bounded_number_of_pods_one_per_controller_first() -> None:
+    """EvaluatePodsInNamespace checks defaultNamespaceMaxPodsToCheck pods, after
+    prioritizePods put the first pod of each controller (and the pods without one) first."""
+    pods = [
+        _pod("rs-a-1", "privileged", owner="uid-a"),
+        _pod("rs-a-2", "host namespaces", owner="uid-a"),
+        _pod("rs-b-1", "host ports", owner="uid-b"),
+        _pod("bare", "hostPath volumes"),
+        _pod("rs-a-3", "sysctls", owner="uid-a"),
+    ]
+    assert admission.dry_run_warnings("web", RESTRICTED, pods, max_pods=3) == [
+        "new PodSecurity enforce level only checked against the first 3 of 5 existing pods",
+        'existing pods in namespace "web" violate the new PodSecurity enforce level "restricted:latest"',
+        "bare: hostPath volumes",
+        "rs-a-1: privileged",
+        "rs-b-1: host ports",
+    ]
+    assert admission.NAMESPACE_MAX_PODS_TO_CHECK == 3000
+    many = [_pod(f"p-{index:04}") for index in range(3001)]
+    assert admission.dry_run_warnings("web", RESTRICTED, many) == [
+        "new PodSecurity enforce level only checked against the first 3000 of 3001 existing pods"
+    ]
+
+
+_CHANGE_PODS = [
+    _pod("web-2", "host namespaces", owner="rs-a"),
+    _pod("web-1", "host namespaces", owner="rs-a"),
+    _pod("db-0", "privileged"),
+]
+
+
+@pytest.mark.parametrize("case", CHANGE_CASES, ids=lambda case: case["name"])
+def test_namespace_label_changes_as_validate_namespace(case: dict[str, Any]) -> None:
+    def labels(raw: dict[str, str]) -> dict[str, str]:
+        return {admission.LABEL_PREFIX + key: value for key, value in raw.items()}
+
+    raw = case.get("defaults")
+    defaults = (
+        admission.PRIVILEGED_DEFAULTS
+        if raw is None
+        else admission.NamespacePolicy(_policy(raw["enforce"]), _policy(raw["audit"]), _policy(raw["warn"]))
+    )
+    config = admission.AdmissionConfig(
+        defaults, exempt_namespaces=frozenset({"web"} if case.get("exempt") else set())
+    )
+    dry_runs: list[str] = []
+
+    def pods(enforce: podsec.Policy) -> list[admission.ExistingPod]:
+        dry_runs.append(str(enforce))
+        return _CHANGE_PODS
+
+    errors, warnings = admission.label_change("web", labels(case["old"]), labels(case["new"]), pods, config)
+    assert [error.label for error in errors] == [
+        admission.LABEL_PREFIX + key for key in case.get("errors", [])
+    ]
+    assert dry_runs == ([] if case["dryRun"] is None else [case["dryRun"]])
+    assert warnings == case["warnings"]
 
 
 def test_forbidden_detail_puts_details_in_parentheses() -> None:

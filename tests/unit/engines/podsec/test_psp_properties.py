@@ -102,7 +102,10 @@ POD_SPEC = st.fixed_dictionaries(
     },
 )
 POLICIES = st.lists(
-    st.fixed_dictionaries(POLICY_FIELDS),
+    # API validation refuses a true defaultAllowPrivilegeEscalation with allowPrivilegeEscalation false
+    st.fixed_dictionaries(POLICY_FIELDS).filter(
+        lambda spec: spec["allowPrivilegeEscalation"] or not spec["defaultAllowPrivilegeEscalation"]
+    ),
     min_size=1,
     max_size=3,
 )
