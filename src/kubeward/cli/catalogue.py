@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import click
-import orjson
 from rich.markup import escape
 from rich.table import Table
 
 from kubeward.cli.app import abort
+from kubeward.cli.common import print_json
 from kubeward.cli.console import out_console
 from kubeward.controls.catalogue import all_controls
 from kubeward.controls.registry import REGISTRY, SECTIONS, Control
@@ -31,10 +31,6 @@ def control_dict(control: Control) -> dict[str, Any]:
     }
 
 
-def _json(data: Any) -> None:
-    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
-
-
 @click.command()
 @click.option("-o", "--output", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @click.option("--sections", default="", metavar="NAMES", help="Only these sections (comma-separated).")
@@ -46,7 +42,7 @@ def controls(output: str, sections: str) -> None:
         abort(f"unknown section(s) {', '.join(sorted(unknown))} (expected: {', '.join(SECTIONS)})")
     chosen = [control for control in all_controls() if not wanted or control.section in wanted]
     if output == "json":
-        _json({"controls": [control_dict(control) for control in chosen]})
+        print_json({"controls": [control_dict(control) for control in chosen]})
         return
     table = Table(show_edge=False, header_style="bold")
     for column in ("id", "section", "severity", "title"):
@@ -65,7 +61,7 @@ def explain(control_id: str, output: str) -> None:
     if control is None:
         abort(f"unknown control {control_id!r} (see 'kubeward controls')")
     if output == "json":
-        _json(control_dict(control))
+        print_json(control_dict(control))
         return
     console = out_console()
     console.print(f"[bold]{control.id}[/] {escape(control.title)}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import click
-import orjson
 import yaml
 
+from kubeward.cli.common import print_json
 from kubeward.sources.cluster import read_rules
 
 __all__ = ["cluster_role"]
@@ -55,7 +55,7 @@ def cluster_role(name: str, service_account: str | None, no_secrets: bool, outpu
         data: Any = (
             documents[0] if len(documents) == 1 else {"apiVersion": "v1", "kind": "List", "items": documents}
         )
-        click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+        print_json(data)
         return
     header = "" if no_secrets else _SECRETS_NOTE
     click.echo(header + yaml.safe_dump_all(documents, sort_keys=False), nl=False)

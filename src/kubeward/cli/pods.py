@@ -5,19 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 import click
-import orjson
 from rich.markup import escape
 from rich.table import Table
 
-import kubeward
-from kubeward.cli.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, abort
-from kubeward.cli.console import err_console, out_console
+from kubeward.cli.app import abort
+from kubeward.cli.common import exit_with, load_sources, print_json
+from kubeward.cli.console import out_console
 from kubeward.engines import podsec
 from kubeward.engines.podsec import admission
-from kubeward.inputs import Inputs
 from kubeward.k8s.objects import Path, Record, format_path, get_path
 from kubeward.k8s.pods import as_created
 from kubeward.k8s.workloads import POD, controller_ref, template_location
@@ -25,34 +23,13 @@ from kubeward.snapshot.snapshot import KubeObject, Snapshot
 from kubeward.sources.files import read_inputs
 from kubeward.sources.locate import Locator
 
-__all__ = ["exit_with", "load_admission_config", "load_sources", "pods"]
+__all__ = ["load_admission_config", "pods"]
 
 
 @click.group()
 def pods() -> None:
     """Pod security: check pods and templates against the Pod Security Standards, dry-run
     namespace labels, emulate PodSecurityPolicy and migrate from it, harden manifests."""
-
-
-def load_sources(sources: tuple[str, ...], namespace: str | None = None) -> Inputs:
-    """The SOURCEs as a snapshot (``namespace``: for manifests that set none, as
-    ``kubectl apply -n``); input errors are printed and the valid objects kept."""
-    if not sources:
-        abort("give the files, directories or '-' holding the pods and workloads")
-    inputs = kubeward.load(list(sources), default_namespace=namespace)
-    for error in inputs.errors:
-        err_console().print(f"[yellow]input error:[/] {escape(str(error))}")
-    return inputs
-
-
-def exit_with(inputs: Inputs, failed: bool) -> NoReturn:
-    """Exit 2 if an input could not be read (the rest was still reported), else 1 if
-    ``failed``, else 0."""
-    raise SystemExit(EXIT_USAGE if inputs.errors else EXIT_FINDINGS if failed else EXIT_OK)
-
-
-def _json(data: Any) -> None:
-    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
 
 
 def _policy(level: str, version: str | None) -> podsec.Policy:
@@ -295,7 +272,7 @@ def check(
     if version is not None and level is None:
         abort("--version needs --level")
     config = load_admission_config(admission_config)
-    inputs = load_sources(sources, namespace)
+    inputs = load_sources(sources, "the pods and workloads", namespace=namespace)
     snapshot = inputs.snapshot
     policy = _policy(level, version) if level is not None else None
     cache: _Policies = {}
@@ -309,7 +286,7 @@ def check(
         results.append({"object": _object_dict(item.obj), "origin": item.obj.origin.to_dict(), **verdict})
     notes = _config_notes(config)
     if output == "json":
-        _json({"results": results, "notes": notes})
+        print_json({"results": results, "notes": notes})
     else:
         _check_table(results, notes)
     exit_with(inputs, not all(result["allowed"] for result in results))
@@ -382,7 +359,7 @@ def dry_run_label(
     Exit 1 if anything breaks, 2 if an input could not be read."""
     policy = _policy(level, version)
     config = load_admission_config(admission_config)
-    inputs = load_sources(sources, namespace)
+    inputs = load_sources(sources, "the pods and workloads", namespace=namespace)
     snapshot = inputs.snapshot
     notes = _config_notes(config)
     current = None
@@ -429,7 +406,7 @@ def dry_run_label(
         )
     breaks = bool(pods_found or workloads)
     if output == "json":
-        _json(
+        print_json(
             {
                 "namespace": namespace,
                 "policy": str(policy),

@@ -10,10 +10,10 @@ import tempfile
 from typing import Any
 
 import click
-import orjson
 from rich.markup import escape
 
 from kubeward.cli.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, abort
+from kubeward.cli.common import print_json
 from kubeward.cli.console import err_console
 from kubeward.cli.pods import pods
 from kubeward.engines import podsec
@@ -143,7 +143,7 @@ def _report(
                 for e in errors
             ],
         }
-        click.echo(orjson.dumps(document, option=orjson.OPT_INDENT_2).decode())
+        print_json(document)
         return
     noted = False
     for file, text, result, written in results:

@@ -13,9 +13,9 @@ import yaml
 from rich.markup import escape
 
 from kubeward.cli.app import abort
+from kubeward.cli.common import WITH_DEFAULTS, exit_with, load_sources, print_json
 from kubeward.cli.console import out_console
-from kubeward.cli.pods import _json, exit_with, pods
-from kubeward.cli.rbac import _load
+from kubeward.cli.pods import pods
 from kubeward.engines import podsec
 from kubeward.engines.podsec import psp, psp_mapping
 from kubeward.engines.rbac import query
@@ -98,11 +98,7 @@ _OUTPUT = click.option(
 @click.option(
     "--as-group", "as_groups", multiple=True, metavar="GROUP", help="A group of that user (repeatable)."
 )
-@click.option(
-    "--with-defaults",
-    metavar="VERSION",
-    help="Merge in the default RBAC policy of this Kubernetes version (or 'latest').",
-)
+@WITH_DEFAULTS
 @_OUTPUT
 def psp_check(
     sources: tuple[str, ...],
@@ -118,7 +114,7 @@ def psp_check(
     (system:serviceaccount:kube-system:replicaset-controller for Deployments and ReplicaSets,
     daemon-set-controller, statefulset-controller, job-controller, replication-controller);
     bare Pods and PodTemplates by --as. The pod's own service account is asked first."""
-    inputs = _load(sources, with_defaults)
+    inputs = load_sources(sources, "the PodSecurityPolicies, pods and RBAC", with_defaults=with_defaults)
     snapshot = inputs.snapshot
     policies = _policies(snapshot)
     if not policies:
@@ -141,7 +137,7 @@ def psp_check(
         )
         results.append((workload, namespace, creator, admission))
     if output == "json":
-        _json(
+        print_json(
             {
                 "policies": [policy.name for policy in policies],
                 "results": [
@@ -230,11 +226,7 @@ def _usable(
     show_default=True,
     help="The value of pod-security.kubernetes.io/enforce-version in the label patches.",
 )
-@click.option(
-    "--with-defaults",
-    metavar="VERSION",
-    help="Merge in the default RBAC policy of this Kubernetes version (or 'latest').",
-)
+@WITH_DEFAULTS
 @click.option(
     "-o", "--output", type=click.Choice(["text", "json", "yaml"]), default="text", show_default=True
 )
@@ -244,7 +236,7 @@ def migrate_psp(sources: tuple[str, ...], pss_version: str, with_defaults: str |
     mutates pods and what manifests must then set themselves; and for each namespace, the
     enforce label for the weakest level of the policies usable there (-o yaml: the
     Namespace label patches, for kubectl apply)."""
-    inputs = _load(sources, with_defaults)
+    inputs = load_sources(sources, "the PodSecurityPolicies, pods and RBAC", with_defaults=with_defaults)
     snapshot = inputs.snapshot
     policies = _policies(snapshot)
     if not policies:
@@ -259,7 +251,7 @@ def migrate_psp(sources: tuple[str, ...], pss_version: str, with_defaults: str |
         documents = [_label_patch(plan.namespace, plan.level, pss_version) for plan in plans if plan.level]
         click.echo(yaml.safe_dump_all(documents, sort_keys=False), nl=False)
     elif output == "json":
-        _json(
+        print_json(
             {
                 "policies": [
                     {**migrations[policy.name].to_dict(), "invalid": list(policy.problems)}

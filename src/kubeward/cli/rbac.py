@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 import click
-import orjson
 from rich.markup import escape
 from rich.table import Table
 
-import kubeward
 from kubeward.cli.app import EXIT_FINDINGS, EXIT_OK, abort
+from kubeward.cli.common import WITH_DEFAULTS, load_sources, print_json
 from kubeward.cli.console import err_console, out_console
 from kubeward.controls.settings import DEFAULT_SYSTEM_NAMESPACES
 from kubeward.engines.rbac import paths, query
@@ -19,7 +17,6 @@ from kubeward.engines.rbac.identity import Identity, Subject, impersonate, split
 from kubeward.engines.rbac.platform import is_platform_subject
 from kubeward.engines.rbac.rules import Request
 from kubeward.engines.rbac.world import world_of
-from kubeward.inputs import Inputs
 from kubeward.k8s.resources import ResourceTable, ResourceType
 
 __all__ = ["rbac"]
@@ -28,15 +25,6 @@ __all__ = ["rbac"]
 @click.group()
 def rbac() -> None:
     """Ask who may do what, with the exact Kubernetes RBAC semantics."""
-
-
-def _load(sources: tuple[str, ...], with_defaults: str | None = None) -> Inputs:
-    if not sources:
-        abort("give the files, directories or '-' holding the RBAC objects")
-    inputs = kubeward.load(list(sources), with_defaults=with_defaults)
-    for error in inputs.errors:
-        err_console().print(f"[yellow]input error:[/] {escape(str(error))}")
-    return inputs
 
 
 def _resolve_type(table: ResourceTable, text: str) -> tuple[str, str, bool | None]:
@@ -76,18 +64,8 @@ def _identity(user: str | None, groups: tuple[str, ...]) -> Identity:
     return impersonate(user, groups)
 
 
-def _json(data: Any) -> None:
-    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
-
-
 _OUTPUT = click.option(
     "-o", "--output", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
-_WITH_DEFAULTS = click.option(
-    "--with-defaults",
-    metavar="VERSION",
-    help="Merge in the default RBAC policy of this Kubernetes version (or 'latest')"
-    " where the SOURCEs do not define the same objects.",
 )
 _SUBRESOURCE = click.option(
     "--subresource", default="", metavar="S", help="A subresource (log, exec, scale...)."
@@ -104,7 +82,7 @@ _SUBRESOURCE = click.option(
 @click.option(
     "--as-group", "as_groups", multiple=True, metavar="GROUP", help="A group of that user (repeatable)."
 )
-@_WITH_DEFAULTS
+@WITH_DEFAULTS
 @_OUTPUT
 def can_i(
     verb: str,
@@ -118,11 +96,11 @@ def can_i(
     output: str,
 ) -> None:
     """Whether a user may do VERB on a resource or URL: exit 0 if yes, 1 if no."""
-    inputs = _load(sources, with_defaults)
+    inputs = load_sources(sources, "the RBAC objects", with_defaults=with_defaults)
     request = _request(inputs.snapshot.resources, verb, target, subresource, namespace)
     decision = query.can_i(world_of(inputs.snapshot), _identity(as_user, as_groups), request)
     if output == "json":
-        _json(
+        print_json(
             {
                 "allowed": decision.allowed,
                 "reasons": decision.reasons,
@@ -158,7 +136,7 @@ def _request_dict(request: Request) -> dict[str, str]:
 @_SUBRESOURCE
 @click.option("-n", "--namespace", default="default", show_default=True, help="Namespace of the request.")
 @click.option("-A", "--all-namespaces", is_flag=True, help="In any namespace.")
-@_WITH_DEFAULTS
+@WITH_DEFAULTS
 @_OUTPUT
 def who_can(
     verb: str,
@@ -171,12 +149,12 @@ def who_can(
     output: str,
 ) -> None:
     """The users, groups and service accounts that may do VERB on a resource or URL."""
-    inputs = _load(sources, with_defaults)
+    inputs = load_sources(sources, "the RBAC objects", with_defaults=with_defaults)
     request = _request(inputs.snapshot.resources, verb, target, subresource, namespace)
     every = all_namespaces and request.is_resource_request and bool(request.namespace)
     answers = query.who_can(world_of(inputs.snapshot), request, all_namespaces=every)
     if output == "json":
-        _json(
+        print_json(
             {
                 "request": _request_dict(request) | ({"namespace": "*"} if every else {}),
                 "subjects": [
@@ -219,13 +197,13 @@ def _subject(text: str) -> Subject:
 @click.argument("subject", metavar="SUBJECT")
 @click.argument("sources", nargs=-1, metavar="SOURCE...")
 @click.option("-n", "--namespace", help="Only this namespace (and what holds cluster-wide).")
-@_WITH_DEFAULTS
+@WITH_DEFAULTS
 @_OUTPUT
 def list_(
     subject: str, sources: tuple[str, ...], namespace: str | None, with_defaults: str | None, output: str
 ) -> None:
     """Everything SUBJECT may do (User:NAME, Group:NAME, ServiceAccount:NS:NAME), everywhere."""
-    inputs = _load(sources, with_defaults)
+    inputs = load_sources(sources, "the RBAC objects", with_defaults=with_defaults)
     target = _subject(subject)
     world = world_of(inputs.snapshot)
     # every namespace: those the input declares and those its RoleBindings are in
@@ -244,7 +222,7 @@ def list_(
         for permission in found.rules
     ]
     if output == "json":
-        _json({"subject": target.to_dict(), "masters": found.masters, "permissions": rows})
+        print_json({"subject": target.to_dict(), "masters": found.masters, "permissions": rows})
         return
     console = out_console()
     if found.masters:
@@ -281,7 +259,7 @@ _SUBJECT_PREFIXES = ("User:", "Group:", "ServiceAccount:")
     is_flag=True,
     help="Also from the platform's own subjects (system:* users and groups, kube-system accounts).",
 )
-@_WITH_DEFAULTS
+@WITH_DEFAULTS
 @_OUTPUT
 def paths_(
     sources: tuple[str, ...],
@@ -296,7 +274,7 @@ def paths_(
     subject only, like --subject. Exit 0 if no subject can, 1 if one can."""
     if sources and sources[0].startswith(_SUBJECT_PREFIXES) and not os.path.exists(sources[0]):
         subjects, sources = (sources[0], *subjects), sources[1:]
-    inputs = _load(sources, with_defaults)
+    inputs = load_sources(sources, "the RBAC objects", with_defaults=with_defaults)
     starts = [_subject(text) for text in subjects] or None
     found = paths.escalation_paths(
         world_of(inputs.snapshot),
@@ -307,7 +285,7 @@ def paths_(
         else lambda subject: not is_platform_subject(subject, DEFAULT_SYSTEM_NAMESPACES),
     )
     if output == "json":
-        _json({"paths": [path.to_dict() for path in found]})
+        print_json({"paths": [path.to_dict() for path in found]})
     else:
         console = out_console()
         if not found:

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from kubeward.engines.podsec.checks import capabilities_baseline
 from kubeward.engines.podsec.psp_policy import (
     APPARMOR_ALLOWED,
     APPARMOR_DEFAULT,
@@ -41,23 +42,7 @@ __all__ = [
 
 PRIVILEGED, BASELINE, RESTRICTED = "privileged", "baseline", "restricted"
 LEVEL_ORDER = (PRIVILEGED, BASELINE, RESTRICTED)
-BASELINE_CAPABILITIES = frozenset(
-    {
-        "AUDIT_WRITE",
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "MKNOD",
-        "NET_BIND_SERVICE",
-        "SETFCAP",
-        "SETGID",
-        "SETPCAP",
-        "SETUID",
-        "SYS_CHROOT",
-    }
-)
+BASELINE_CAPABILITIES = capabilities_baseline.ALLOWED_CAPABILITIES
 RESTRICTED_VOLUMES = frozenset(
     {
         "configMap",

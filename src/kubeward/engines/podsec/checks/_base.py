@@ -142,6 +142,26 @@ class Check:
 # Upstream's text helpers (policy/helpers.go, fmt's %q).
 
 
+def bad_setters(pod: Pod, bad_value: Callable[[Mapping[str, Any]], str | None]) -> tuple[list[str], set[str]]:
+    """Who sets a forbidden value in a security context, worded as upstream's ``badSetters``
+    (``pod``, then ``container "a"`` or ``containers "a", "b"``), and the forbidden values."""
+    setters: list[str] = []
+    values: set[str] = set()
+    pod_value = bad_value(pod.security_context)
+    if pod_value is not None:
+        setters.append("pod")
+        values.add(pod_value)
+    containers: list[str] = []
+    for name, _, context in pod.containers:
+        value = bad_value(context)
+        if value is not None:
+            containers.append(name)
+            values.add(value)
+    if containers:
+        setters.append(f"{pluralize('container', 'containers', len(containers))} {join_quote(containers)}")
+    return setters, values
+
+
 def pluralize(singular: str, plural: str, count: int) -> str:
     return singular if count == 1 else plural
 

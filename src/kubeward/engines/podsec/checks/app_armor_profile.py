@@ -15,6 +15,7 @@ from kubeward.engines.podsec.checks._base import (
     Pod,
     Result,
     VersionedCheck,
+    bad_setters,
     go_quote,
     is_object,
     join_quote,
@@ -43,22 +44,7 @@ def _bad_type(context: Mapping[str, object]) -> str | None:
 
 
 def app_armor_profile_v1_0(pod: Pod) -> Result:
-    bad_setters: list[str] = []
-    bad_values: set[str] = set()
-    pod_type = _bad_type(pod.security_context)
-    if pod_type is not None:
-        bad_setters.append("pod")
-        bad_values.add(pod_type)
-    bad_containers: list[str] = []
-    for name, _, context in pod.containers:
-        container_type = _bad_type(context)
-        if container_type is not None:
-            bad_containers.append(name)
-            bad_values.add(container_type)
-    if bad_containers:
-        bad_setters.append(
-            f"{pluralize('container', 'containers', len(bad_containers))} {join_quote(bad_containers)}"
-        )
+    setters, bad_values = bad_setters(pod, _bad_type)
     forbidden_annotations = sorted(
         f"{key}={go_quote(value)}"
         for key, value in pod.annotations().items()
@@ -69,10 +55,10 @@ def app_armor_profile_v1_0(pod: Pod) -> Result:
     )
     bad_value_list = sorted(bad_values) + forbidden_annotations
     if forbidden_annotations:
-        bad_setters.append(pluralize("annotation", "annotations", len(forbidden_annotations)))
-    if bad_setters:
+        setters.append(pluralize("annotation", "annotations", len(forbidden_annotations)))
+    if setters:
         return pluralize("forbidden AppArmor profile", "forbidden AppArmor profiles", len(bad_value_list)), (
-            f"{' and '.join(bad_setters)} must not set AppArmor profile type to {join_quote(bad_value_list)}"
+            f"{' and '.join(setters)} must not set AppArmor profile type to {join_quote(bad_value_list)}"
         )
     return None
 

@@ -20,11 +20,11 @@ from kubeward.engines.podsec.checks._base import (
 )
 from kubeward.k8s.versions import Version
 
-__all__ = ["CHECK", "CHECK_ID"]
+__all__ = ["ALLOWED_CAPABILITIES", "CHECK", "CHECK_ID"]
 
 CHECK_ID = "capabilities_baseline"
 
-_ALLOWED_V1_0 = frozenset(
+ALLOWED_CAPABILITIES = frozenset(
     {
         "AUDIT_WRITE",
         "CHOWN",
@@ -55,7 +55,7 @@ def capabilities_baseline_v1_0(pod: Pod) -> Result:
             continue
         valid = True
         for capability in added:
-            if isinstance(capability, str) and capability not in _ALLOWED_V1_0:
+            if isinstance(capability, str) and capability not in ALLOWED_CAPABILITIES:
                 valid = False
                 non_default.add(capability)
         if not valid:

@@ -17,6 +17,7 @@ from kubeward.engines.podsec.checks._base import (
     Pod,
     Result,
     VersionedCheck,
+    bad_setters,
     go_quote,
     is_object,
     join_quote,
@@ -68,25 +69,10 @@ def seccomp_profile_baseline_v1_0(pod: Pod) -> Result:
 
 
 def seccomp_profile_baseline_v1_19(pod: Pod) -> Result:
-    bad_setters: list[str] = []
-    bad_values: set[str] = set()
-    pod_type = _bad_type(pod.security_context)
-    if pod_type is not None:
-        bad_setters.append("pod")
-        bad_values.add(pod_type)
-    bad_containers: list[str] = []
-    for name, _, context in pod.containers:
-        container_type = _bad_type(context)
-        if container_type is not None:
-            bad_containers.append(name)
-            bad_values.add(container_type)
-    if bad_containers:
-        bad_setters.append(
-            f"{pluralize('container', 'containers', len(bad_containers))} {join_quote(bad_containers)}"
-        )
-    if bad_setters:
+    setters, bad_values = bad_setters(pod, _bad_type)
+    if setters:
         return "seccompProfile", (
-            f"{' and '.join(bad_setters)} must not set securityContext.seccompProfile.type to"
+            f"{' and '.join(setters)} must not set securityContext.seccompProfile.type to"
             f" {join_quote(sorted(bad_values))}"
         )
     return None
