@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable
 
 import pytest
+from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 
 import kubeward
@@ -17,8 +18,10 @@ from kubeward.inputs import Inputs
 
 # Property tests are deterministic by default, so a CI run is reproducible; explore with
 # `pytest --hypothesis-profile explore` (random, more examples) when changing an engine.
-hypothesis_settings.register_profile("default", derandomize=True, database=None)
-hypothesis_settings.register_profile("explore", max_examples=2000)
+# Timing is not behaviour: a loaded CI machine must not fail a test (speed lives in benchmarks/).
+_UNTIMED = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+hypothesis_settings.register_profile("default", derandomize=True, database=None, **_UNTIMED)
+hypothesis_settings.register_profile("explore", max_examples=2000, **_UNTIMED)
 hypothesis_settings.load_profile("default")
 
 
