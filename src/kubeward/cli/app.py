@@ -41,12 +41,23 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from kubeward.cli import catalogue, cluster_role, pods, pods_harden, pods_psp, rbac, scan
+    from kubeward.cli import (
+        catalogue,
+        cluster_role,
+        netpol,
+        netpol_generate,
+        pods,
+        pods_harden,
+        pods_psp,
+        rbac,
+        scan,
+    )
 
     cli.add_command(scan.scan)
     cli.add_command(rbac.rbac)
     cli.add_command(pods.pods)
-    del pods_psp, pods_harden  # imported for the commands they add to ``pods``
+    cli.add_command(netpol.netpol)
+    del pods_psp, pods_harden, netpol_generate  # imported for the commands they add to their groups
     cli.add_command(catalogue.controls)
     cli.add_command(catalogue.explain)
     cli.add_command(cluster_role.cluster_role)
