@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-rbac bench-podsec docs clean
+.PHONY: demo test lint bench bench-rbac bench-podsec bench-netpol docs clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kubeward needs Python 3.11 or newer; run make PYTHON=python3.11 ...")'
@@ -48,6 +48,13 @@ bench-rbac: $(STAMP)
 ## section of scan on a synthetic 10,000-pod, 200-namespace dump (median of 3).
 bench-podsec: $(STAMP)
 	$(BIN)/python benchmarks/podsec.py --pods 10000 --namespaces 200 --seed 1 --repeat 3
+
+## Network-policy engine on a synthetic 10,000-pod, 200-namespace cluster with 1,000 NetworkPolicies
+## (network build, connlist, can-reach mean/p99, the whole `netpol connlist -o json`; one core,
+## median of 3), then the same with 600+ distinct ipBlock CIDRs.
+bench-netpol: $(STAMP)
+	$(BIN)/python benchmarks/netpol.py --pods 10000 --namespaces 200 --policies 1000 --seed 1 --repeat 3
+	$(BIN)/python benchmarks/netpol.py --pods 10000 --namespaces 200 --policies 1000 --cidrs 600 --seed 1 --repeat 3
 
 ## Regenerate docs/controls.md from the control catalogue.
 docs: $(STAMP)

@@ -1,5 +1,5 @@
-"""The bundled demo cluster: it loads cleanly, is a whole-cluster state, and every NS, RBAC
-and POD control reports exactly the problems planted in it (golden files)."""
+"""The bundled demo cluster: it loads cleanly, is a whole-cluster state, and every NS, RBAC,
+POD and NET control reports exactly the problems planted in it (golden files)."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ def test_the_live_dump_is_reported_once_on_its_deployment(inputs: kubeward.Input
     ]
 
 
-@pytest.mark.parametrize("section", ["NS", "RBAC", "POD"])
+@pytest.mark.parametrize("section", ["NS", "RBAC", "POD", "NET"])
 def test_the_demo_findings_are_the_planted_ones(inputs: kubeward.Inputs, section: str) -> None:
     result = kubeward.scan(inputs.snapshot)
     findings = [

@@ -44,6 +44,17 @@ spec:
         image: nginx:1.27@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
         securityContext:
           {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: default-deny, namespace: shop}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  egress:
+  - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}},
+          podSelector: {matchLabels: {k8s-app: kube-dns}}}]
+    ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
 """
 
 FINDINGS = """\
@@ -62,6 +73,17 @@ spec:
           {allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: {drop: [ALL]}}
       automountServiceAccountToken: false
       securityContext: {runAsNonRoot: true, seccompProfile: {type: RuntimeDefault}}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {namespace: default, name: default-deny}
+spec:
+  podSelector: {}
+  policyTypes: [Ingress, Egress]
+  egress:
+  - to: [{namespaceSelector: {matchLabels: {kubernetes.io/metadata.name: kube-system}},
+          podSelector: {matchLabels: {k8s-app: kube-dns}}}]
+    ports: [{port: 53, protocol: UDP}, {port: 53, protocol: TCP}]
 """
 
 
@@ -150,7 +172,7 @@ def test_selection_and_severity_filters(capsys: pytest.CaptureFixture[str], find
     assert "KW-NS-003" not in controls("--skip-controls", "KW-NS-003")
     every = controls()
     assert controls("--sections", "NS") == [c for c in every if c.startswith("KW-NS-")]
-    assert controls("--sections", "ns,rbac,pod") == every
+    assert controls("--sections", "ns,rbac,pod,net") == every
 
 
 def test_stdin_and_namespace_default(capsys: pytest.CaptureFixture[str]) -> None:

@@ -236,6 +236,10 @@ _KIND_SCHEMAS: Mapping[GroupKind, type] = {
     GroupKind("", "ResourceQuota"): k8s_types.ResourceQuota,
     GroupKind("", "LimitRange"): k8s_types.LimitRange,
     GroupKind("apiextensions.k8s.io", "CustomResourceDefinition"): k8s_types.CustomResourceDefinition,
+    GroupKind("networking.k8s.io", "NetworkPolicy"): k8s_types.NetworkPolicy,
+    GroupKind("policy.networking.k8s.io", "AdminNetworkPolicy"): k8s_types.AdminNetworkPolicy,
+    GroupKind("policy.networking.k8s.io", "BaselineAdminNetworkPolicy"): k8s_types.AdminNetworkPolicy,
+    GroupKind("policy.networking.k8s.io", "ClusterNetworkPolicy"): k8s_types.ClusterNetworkPolicy,
 }
 
 

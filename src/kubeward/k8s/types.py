@@ -10,19 +10,24 @@ Engines that read more fields add them here.
 from typing import Annotated, Any, Required, TypedDict
 
 __all__ = [
+    "AdminNetworkPolicy",
     "AppArmorProfile",
     "Capabilities",
+    "ClusterNetworkPolicy",
     "Container",
     "ContainerPort",
     "CronJob",
     "CustomResourceDefinition",
     "HostPathVolumeSource",
+    "IPBlock",
     "Int32",
     "Int64",
+    "LabelSelector",
     "Lifecycle",
     "LimitRange",
     "LimitRangeItem",
     "Namespace",
+    "NetworkPolicy",
     "ObjectMeta",
     "OwnerReference",
     "Pod",
@@ -359,3 +364,156 @@ class _CRDSpec(TypedDict, total=False):
 class CustomResourceDefinition(TypedDict, total=False):
     metadata: ObjectMeta
     spec: Required[_CRDSpec]
+
+
+# --- network policies (networking.k8s.io/v1; policy.networking.k8s.io) ---------------------
+
+
+class _LabelSelectorRequirement(TypedDict, total=False):
+    key: str
+    operator: str
+    values: list[str]
+
+
+class LabelSelector(TypedDict, total=False):
+    matchLabels: dict[str, str]
+    matchExpressions: list[_LabelSelectorRequirement]
+
+
+IPBlock = TypedDict("IPBlock", {"cidr": str, "except": list[str]}, total=False)
+
+
+class _NetworkPolicyPeer(TypedDict, total=False):
+    podSelector: LabelSelector
+    namespaceSelector: LabelSelector
+    ipBlock: IPBlock
+
+
+class _NetworkPolicyPort(TypedDict, total=False):
+    protocol: str
+    port: int | str  # IntOrString
+    endPort: Int32
+
+
+# "from" and "except" are Python keywords: those TypedDicts use the functional syntax
+_NetworkPolicyIngressRule = TypedDict(
+    "_NetworkPolicyIngressRule",
+    {"ports": list[_NetworkPolicyPort], "from": list[_NetworkPolicyPeer]},
+    total=False,
+)
+
+
+class _NetworkPolicyEgressRule(TypedDict, total=False):
+    ports: list[_NetworkPolicyPort]
+    to: list[_NetworkPolicyPeer]
+
+
+class _NetworkPolicySpec(TypedDict, total=False):
+    podSelector: LabelSelector
+    policyTypes: list[str]
+    ingress: list[_NetworkPolicyIngressRule]
+    egress: list[_NetworkPolicyEgressRule]
+
+
+class NetworkPolicy(TypedDict, total=False):
+    metadata: ObjectMeta
+    spec: _NetworkPolicySpec
+
+
+class _AdminPodsSelector(TypedDict, total=False):
+    namespaceSelector: LabelSelector  # required in v1alpha1, optional in ClusterNetworkPolicy
+    podSelector: Required[LabelSelector]
+
+
+class _AdminSubject(TypedDict, total=False):
+    namespaces: LabelSelector
+    pods: _AdminPodsSelector
+
+
+class _AdminPeer(TypedDict, total=False):
+    namespaces: LabelSelector
+    pods: _AdminPodsSelector
+    nodes: LabelSelector
+    networks: list[str]
+    domainNames: list[str]
+
+
+class _AdminPortNumber(TypedDict, total=False):
+    protocol: str
+    port: Required[Int32]
+
+
+class _AdminPortRange(TypedDict, total=False):
+    protocol: str
+    start: Required[Int32]
+    end: Required[Int32]
+
+
+class _AdminPort(TypedDict, total=False):
+    portNumber: _AdminPortNumber
+    namedPort: str
+    portRange: _AdminPortRange
+
+
+class _CNPPortRange(TypedDict, total=False):
+    start: Required[Int32]
+    end: Required[Int32]
+
+
+class _CNPDestinationPort(TypedDict, total=False):
+    number: Int32
+    range: _CNPPortRange
+
+
+class _CNPProtocolPort(TypedDict, total=False):
+    destinationPort: _CNPDestinationPort
+
+
+class _CNPProtocol(TypedDict, total=False):
+    tcp: _CNPProtocolPort
+    udp: _CNPProtocolPort
+    sctp: _CNPProtocolPort
+    destinationNamedPort: str
+
+
+_AdminIngressRule = TypedDict(
+    "_AdminIngressRule",
+    {
+        "name": str,
+        "action": str,
+        "from": list[_AdminPeer],
+        "ports": list[_AdminPort],
+        "protocols": list[_CNPProtocol],
+    },
+    total=False,
+)
+
+
+class _AdminEgressRule(TypedDict, total=False):
+    name: str
+    action: str
+    to: list[_AdminPeer]
+    ports: list[_AdminPort]
+    protocols: list[_CNPProtocol]
+
+
+class _AdminNetworkPolicySpec(TypedDict, total=False):
+    tier: str
+    priority: Int32
+    subject: _AdminSubject
+    ingress: list[_AdminIngressRule]
+    egress: list[_AdminEgressRule]
+
+
+class AdminNetworkPolicy(TypedDict, total=False):
+    """AdminNetworkPolicy and BaselineAdminNetworkPolicy (v1alpha1)."""
+
+    metadata: ObjectMeta
+    spec: _AdminNetworkPolicySpec
+
+
+class ClusterNetworkPolicy(TypedDict, total=False):
+    """ClusterNetworkPolicy (v1alpha2, v1beta1): the admin spec with ``tier``."""
+
+    metadata: ObjectMeta
+    spec: _AdminNetworkPolicySpec
