@@ -14,14 +14,21 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 ## Scan examples/demo-cluster, print the report and write it to out/demo (json, sarif, junit, txt);
-## also write there what enforcing baseline on `legacy` breaks, the PodSecurityPolicy migration
-## and a hardening diff (exit 1 of those commands means "something to show", not failure).
+## also write there what enforcing baseline on `legacy` breaks, the PodSecurityPolicy migration,
+## a hardening diff (exit 1 of those commands means "something to show", not failure), the
+## connectivity graph, NetworkPolicies generated from observed flows, and what they change.
 demo: $(STAMP)
 	$(BIN)/kubeward scan examples/demo-cluster --report-dir out/demo --fail-on none
 	$(BIN)/kubeward pods dry-run-label -n legacy --level baseline examples/demo-cluster > out/demo/pods-dry-run-legacy.txt || [ $$? -eq 1 ]
 	$(BIN)/kubeward pods migrate-psp examples/demo-cluster > out/demo/pods-migrate-psp.txt || [ $$? -eq 1 ]
 	$(BIN)/kubeward pods harden examples/demo-cluster/web/storefront.yaml > out/demo/pods-harden-storefront.diff || [ $$? -eq 1 ]
 	@echo "wrote out/demo/pods-dry-run-legacy.txt, out/demo/pods-migrate-psp.txt, out/demo/pods-harden-storefront.diff"
+	$(BIN)/kubeward netpol connlist examples/demo-cluster -n payments -o dot > out/demo/netpol-connlist-payments.dot 2> out/demo/netpol-notes.txt
+	$(BIN)/kubeward netpol generate --flows examples/demo-flows/data-hubble-flows.json -n data examples/demo-cluster \
+		> out/demo/netpol-generated-data.yaml 2> out/demo/netpol-generated-data.verification.txt
+	rm -rf out/demo/after && cp -R examples/demo-cluster out/demo/after && cp out/demo/netpol-generated-data.yaml out/demo/after/data/
+	$(BIN)/kubeward netpol diff examples/demo-cluster out/demo/after -n data > out/demo/netpol-diff-data.txt 2>/dev/null
+	@echo "wrote out/demo/netpol-connlist-payments.dot (render: dot -Tsvg), netpol-generated-data.yaml (+ .verification.txt), netpol-diff-data.txt"
 
 ## Lint, type-check, check the layering, then run every test.
 test: $(STAMP) lint

@@ -59,7 +59,7 @@ def _app_selector(name: str) -> Obj:
 
 
 class CidrPool:
-    """Distinct external CIDRs (documentation and public ranges, 1 in 8 IPv6), drawn in order."""
+    """Distinct external CIDRs (1 in 8 IPv6, in 2001:db8::/32), then repeats of them."""
 
     def __init__(self, rng: random.Random, distinct: int) -> None:
         self.rng = rng
@@ -71,7 +71,7 @@ class CidrPool:
             index = len(self.made)
             if index % 8 == 7:
                 cidr = f"2001:db8:{index:x}::/48"
-            else:  # 100.64.0.0/10 .. 223.x: /24s and /20s spread over the space
+            else:  # /24s and /28s spread over 100.0.0.0-199.255.255.255
                 first = 100 + index // 4096 % 100
                 cidr = f"{first}.{index // 16 % 256}.{index % 16 * 16}.0/{self.rng.choice((24, 24, 28))}"
             self.made.append(str(ipaddress.ip_network(cidr, strict=False)))

@@ -259,6 +259,7 @@ def _dot(workloads: Iterable[WorkloadPeer], shown: list[Connection]) -> str:
     lines = [
         "digraph connlist {",
         "\trankdir=LR",
+        "\tnewrank=true",  # Graphviz' default ranking fails on large graphs with clusters
         '\tgraph [fontname="Helvetica"]',
         '\tnode [fontname="Helvetica" fontsize=11]',
         '\tedge [fontname="Helvetica" fontsize=9]',

@@ -163,20 +163,51 @@ def _peer_path(direction: str, rule: int, peer: int) -> Path:
 # --- the network, once per snapshot -----------------------------------------------------
 
 
+Isolation = Mapping[str, Mapping[network.WorkloadPeer, tuple[ObjectRef, ...]]]
+"""Per direction, the policies (all tiers, in evaluation order) that select each workload:
+what ``evaluate.verdict(...).egress.policies`` (or ``.ingress``) says, for every workload at
+once. A workload no policy selects in a direction is absent from it."""
+
+
+def _isolation(net: network.Network) -> Isolation:
+    """Read once from the policies' subjects, instead of one verdict per workload."""
+    found: dict[str, dict[network.WorkloadPeer, list[ObjectRef]]] = {"ingress": {}, "egress": {}}
+    for policy in net.policies:
+        directions = [found[direction] for direction in sorted(policy.isolates)]
+        for index in _bit_indices(net.subject_bits[policy.ref] & net.workload_bits):
+            peer = net.workloads[index]
+            for selecting in directions:
+                selecting.setdefault(peer, []).append(policy.ref)
+    return {
+        direction: {peer: tuple(refs) for peer, refs in by_peer.items()}
+        for direction, by_peer in found.items()
+    }
+
+
+def _bit_indices(bits: int) -> Iterator[int]:
+    while bits:
+        low = bits & -bits
+        yield low.bit_length() - 1
+        bits ^= low
+
+
 @dataclass(frozen=True)
 class _Model:
     """What the controls share about one snapshot, computed once."""
 
     net: network.Network
+    isolation: Isolation
     workloads: Mapping[tuple[str, str, str], Workload]
     """The snapshot's workloads by (kind, namespace, name), as the engine names them."""
     by_namespace: Mapping[str, tuple[Workload, ...]]
     policies: tuple[_Read, ...]
+    policies_in: Mapping[str, tuple[_Read, ...]]
+    """The valid NetworkPolicies by namespace."""
+    selected: Mapping[ObjectRef, tuple[Workload, ...]]
+    """The workloads each valid NetworkPolicy selects."""
     internet: Mapping[int, tuple[network.IpRange, ...]]
     """The atoms holding internet addresses, by IP version."""
     services: Mapping[str, tuple[Mapping[str, Any], ...]]
-    sides: dict[network.WorkloadPeer, evaluate.Verdict]
-    """A workload's verdict towards itself, for its isolation in each direction (filled lazily)."""
 
 
 _MODELS: dict[int, _Model] = {}
@@ -203,33 +234,37 @@ def _build_model(snapshot: Snapshot) -> _Model:
         obj = snapshot.get(NETWORK_POLICY, policy.ref.namespace, policy.ref.name)
         if policy.tier == "NetworkPolicy" and obj is not None:
             reads.append(_Read(obj, policy))
+    reads.sort(key=lambda read: read.ref)
+    policies_in: dict[str, list[_Read]] = {}
+    for read in reads:
+        policies_in.setdefault(read.ref.namespace, []).append(read)
     services: dict[str, list[Mapping[str, Any]]] = {}
     for service in snapshot.of_kind(SERVICE):
         services.setdefault(service.ref.namespace, []).append(service.body)
     return _Model(
         net=net,
+        isolation=_isolation(net),
         workloads=by_name,
         by_namespace={namespace: tuple(found) for namespace, found in by_namespace.items()},
-        policies=tuple(sorted(reads, key=lambda read: read.ref)),
+        policies=tuple(reads),
+        policies_in={namespace: tuple(found) for namespace, found in policies_in.items()},
+        selected={
+            read.ref: tuple(
+                by_name[(peer.kind, peer.namespace, peer.name)]
+                for peer in (net.workloads[index] for index in _bit_indices(net.subject_bits[read.ref]))
+            )
+            for read in reads
+        },
         internet={
             version: tuple(atom for atom in net.atoms if atom.start.version == version and _internet(atom))
             for version in (4, 6)
         },
         services={namespace: tuple(found) for namespace, found in services.items()},
-        sides={},
     )
 
 
 def _workload_of(model: _Model, peer: network.WorkloadPeer) -> Workload | None:
     return model.workloads.get((peer.kind, peer.namespace, peer.name))
-
-
-def _sides(model: _Model, peer: network.WorkloadPeer) -> evaluate.Verdict:
-    """The workload's verdict towards itself: its egress and ingress isolation."""
-    found = model.sides.get(peer)
-    if found is None:
-        found = model.sides[peer] = evaluate.verdict(model.net, peer, peer)
-    return found
 
 
 def _system(namespace: str, settings: Settings) -> bool:
@@ -273,9 +308,8 @@ def _in_namespace(snapshot: Snapshot, namespace: str) -> tuple[Workload, ...]:
     return _model(snapshot).by_namespace.get(namespace, ())
 
 
-def _selected(snapshot: Snapshot, policy: _Read) -> list[Workload]:
-    selector = policy.policy.subject.pods
-    return [w for w in _in_namespace(snapshot, policy.ref.namespace) if selector.matches(w.labels)]
+def _selected(snapshot: Snapshot, policy: _Read) -> tuple[Workload, ...]:
+    return _model(snapshot).selected[policy.ref]
 
 
 # --- scopes -----------------------------------------------------------------------------
@@ -309,7 +343,7 @@ def _policy_refs(snapshot: Snapshot, settings: Settings) -> Iterable[ObjectRef]:
 
 def _default_deny(snapshot: Snapshot, namespace: str, direction: str) -> tuple[str | None, tuple[str, ...]]:
     """(what is wrong, or None when the namespace denies ``direction`` by default; evidence)."""
-    here = [p for p in _policies(snapshot) if p.ref.namespace == namespace]
+    here = _model(snapshot).policies_in.get(namespace, ())
     word = _TYPES[direction].lower()
     if not here:
         valid = " valid" if snapshot.in_namespace_of_kind(NETWORK_POLICY, namespace) else ""
@@ -456,15 +490,16 @@ def unselected_workload(snapshot: Snapshot, settings: Settings) -> Iterator[Find
     direction: selected by a NetworkPolicy for ingress or egress, or the subject of an
     admin-tier policy (AdminNetworkPolicy, BaselineAdminNetworkPolicy, ClusterNetworkPolicy)
     with rules in that direction, as the evaluator decides. A workload isolated in one direction only
-    is not reported here (KW-NET-001 and KW-NET-002 report its namespace)."""
+    is not reported here (KW-NET-001 and KW-NET-002 report its namespace). Workloads on the
+    host network are not judged: most network plugins do not apply NetworkPolicies to them,
+    so selecting them would not isolate them (KW-POD reports ``hostNetwork``)."""
     model = _model(snapshot)
     net = model.net
     for peer in net.workloads:
         workload = _workload_of(model, peer)
-        if workload is None or _system(workload.namespace, settings):
+        if workload is None or _system(workload.namespace, settings) or net.host_network(peer):
             continue
-        sides = _sides(model, peer)
-        if sides.ingress.policies or sides.egress.policies:
+        if peer in model.isolation["ingress"] or peer in model.isolation["egress"]:
             continue
         yield Finding(
             "KW-NET-003",
@@ -526,21 +561,26 @@ def policy_selects_nothing(snapshot: Snapshot, settings: Settings) -> Iterator[F
             f"NetworkPolicy {policy.ref.name!r}: podSelector {selector} matches no pod"
             f" {in_namespace(namespace)}",
             paths=(("spec", "podSelector"),),
-            why=_label_hints(here, selector),
+            why=_label_hints(here, selector) or (f"no workload of the input is {in_namespace(namespace)}",),
         )
 
 
-def _peer_problem(snapshot: Snapshot, peer: policies.PeerSpec) -> tuple[str, str, str] | None:
-    """(field, reason, what) when the peer's selectors match no namespace or no pod."""
+def _peer_problem(
+    snapshot: Snapshot, peer: policies.PeerSpec, matched: dict[selectors.Selector, list[str]]
+) -> tuple[str, str, str] | None:
+    """(field, reason, what) when the peer's selectors match no namespace or no pod
+    (``matched``: the declared namespaces each namespaceSelector matched so far)."""
     if peer.addresses is not None:
         return None
     if peer.namespaces is not None:
         if not snapshot.whole_cluster or not snapshot.knows_all(NAMESPACE):
             return None  # other namespaces may exist
         selector = peer.namespaces
-        namespaces = [
-            name for name in snapshot.namespaces if selector.matches(snapshot.namespace_labels(name))
-        ]
+        namespaces = matched.get(selector)
+        if namespaces is None:
+            namespaces = matched[selector] = [
+                name for name in snapshot.namespaces if selector.matches(snapshot.namespace_labels(name))
+            ]
         if not namespaces:
             return (
                 "namespaceSelector",
@@ -549,14 +589,11 @@ def _peer_problem(snapshot: Snapshot, peer: policies.PeerSpec) -> tuple[str, str
             )
         where = f"in namespaces {', '.join(sorted(namespaces))}"
     else:
-        namespaces = [peer.namespace]
         where = in_namespace(peer.namespace)
-    pods = peer.pods
-    if pods.selects_everything or any(
-        pods.matches(w.labels) for namespace in namespaces for w in _in_namespace(snapshot, namespace)
-    ):
+    net = _model(snapshot).net
+    if peer.pods.selects_everything or net.peer_bits(peer) & net.workload_bits:
         return None
-    return "podSelector", "peer-matches-no-pod", f"podSelector {pods} matches no pod {where}"
+    return "podSelector", "peer-matches-no-pod", f"podSelector {peer.pods} matches no pod {where}"
 
 
 @control(
@@ -584,11 +621,12 @@ def peer_matches_nothing(snapshot: Snapshot, settings: Settings) -> Iterator[Fin
     ``podSelector``, pods in one of those namespaces. Peers with a ``namespaceSelector`` are
     judged only on a whole cluster's state (other namespaces may exist otherwise); empty
     selectors are not judged."""
+    matched: dict[selectors.Selector, list[str]] = {}
     for policy in _policies(snapshot):
         for direction in ("ingress", "egress"):
             for rule in policy.rules(direction):
                 for number, peer in enumerate(rule.peers or ()):
-                    problem = _peer_problem(snapshot, peer)
+                    problem = _peer_problem(snapshot, peer, matched)
                     if problem is None:
                         continue
                     field, reason, what = problem
@@ -726,25 +764,35 @@ def _internet(atom: network.IpRange) -> bool:
     return not any(atom.start in cidr and atom.end in cidr for cidr in _NON_INTERNET)
 
 
-def _open_to_internet(
-    model: _Model, peer: network.WorkloadPeer
-) -> tuple[str, connections.ConnectionSet, frozenset[connections.RuleRef]] | None:
+_Exposure = tuple[str, connections.ConnectionSet, frozenset[connections.RuleRef]] | None
+
+
+def _open_to_internet(model: _Model, peer: network.WorkloadPeer) -> _Exposure:
     """(address family, the ports every internet address may use, the rules allowing them)
     when every internet address of IPv4 (or else of IPv6) may connect to the workload on
-    some port."""
+    some port. The rules are those that allow the common ports to some of the addresses
+    (all that allow any, when no port is common): a rule that admits one range on another
+    port is not to blame."""
     for version in (4, 6):
         atoms = model.internet[version]
         common = connections.ConnectionSet.all()
-        rules: set[connections.RuleRef] = set()
+        found: list[connections.Explained] = []
         for atom in atoms:
             allowed = evaluate.verdict(model.net, atom, peer).ingress.allowed
             if not allowed.connections():
                 break
             common = common & allowed.connections()
-            rules.update(rule for _, part_rules in allowed.parts for rule in part_rules)
+            found.append(allowed)
         else:
             if atoms:
-                return f"IPv{version}", common, frozenset(rules)
+                rules = frozenset(
+                    rule
+                    for allowed in found
+                    for part, part_rules in allowed.parts
+                    if not common or part & common
+                    for rule in part_rules
+                )
+                return f"IPv{version}", common, rules
     return None
 
 
@@ -789,13 +837,31 @@ def internet_ingress(snapshot: Snapshot, settings: Settings) -> Iterator[Finding
     (a workload not isolated for ingress is KW-NET-003's or KW-NET-001's)."""
     model = _model(snapshot)
     net = model.net
+    # what an address may open to a workload depends only on the policies selecting it for
+    # ingress and on its ports those policies name: decided once per such class of workloads
+    by_ref = {policy.ref: policy for policy in net.policies}
+    names: dict[tuple[ObjectRef, ...], frozenset[str]] = {}
+    decided: dict[tuple[Any, ...], _Exposure] = {}
     for peer in net.workloads:
         workload = _workload_of(model, peer)
         if workload is None or _system(workload.namespace, settings) or _edge_workload(snapshot, workload):
             continue
-        if not _sides(model, peer).ingress.policies:
+        isolating = model.isolation["ingress"].get(peer)
+        if not isolating:
             continue
-        found = _open_to_internet(model, peer)
+        if isolating not in names:
+            names[isolating] = frozenset(
+                port.name
+                for ref in isolating
+                for rule in by_ref[ref].ingress
+                for port in rule.ports or ()
+                if port.name
+            )
+        declared = net.named_ports(peer)
+        key = (isolating, tuple((name, declared.get(name)) for name in sorted(names[isolating])))
+        if key not in decided:
+            decided[key] = _open_to_internet(model, peer)
+        found = decided[key]
         if found is None:
             continue
         family, ports, rules = found
@@ -844,28 +910,27 @@ def _is_dns(net: network.Network, peer: network.WorkloadPeer) -> bool:
     return peer.namespace == _DNS_NAMESPACE and all(labels.get(k) == v for k, v in _DNS_LABELS.items())
 
 
-_DNS_MODELS: dict[int, tuple[network.Network, bool]] = {}
+_DNS_MODELS: dict[int, tuple[network.Network, Isolation, bool]] = {}
 
 
-def _dns_network(snapshot: Snapshot) -> tuple[network.Network, bool]:
-    """The network to judge DNS in, and whether its kube-dns pods are assumed: when the
-    input has none, a pod like kubeadm's CoreDNS (kube-system, ``k8s-app: kube-dns``, ports
-    dns 53/UDP and dns-tcp 53/TCP) is added."""
+def _dns_network(snapshot: Snapshot) -> tuple[network.Network, Isolation, bool]:
+    """The network to judge DNS in, its isolation, and whether its kube-dns pods are
+    assumed: when the input has none, a pod like kubeadm's CoreDNS (kube-system, ``k8s-app:
+    kube-dns``, ports dns 53/UDP and dns-tcp 53/TCP) is added."""
     key = id(snapshot)
     found = _DNS_MODELS.get(key)
     if found is None:
-        net = _model(snapshot).net
+        model = _model(snapshot)
+        net = model.net
         if any(_is_dns(net, peer) for peer in net.workloads):
-            found = (net, False)
+            found = (net, model.isolation, False)
         else:
             body = _ASSUMED_DNS
             assumed = KubeObject(
                 body, ObjectRef("Pod", "kube-dns-assumed", _DNS_NAMESPACE), Origin("<assumed kube-dns>"), "v1"
             )
-            found = (
-                network.network_of(dataclasses.replace(snapshot, objects=(*snapshot.objects, assumed))),
-                True,
-            )
+            net = network.network_of(dataclasses.replace(snapshot, objects=(*snapshot.objects, assumed)))
+            found = (net, _isolation(net), True)
         _DNS_MODELS[key] = found
         weakref.finalize(snapshot, _DNS_MODELS.pop, key, None)
     return found
@@ -901,21 +966,35 @@ def egress_without_dns(snapshot: Snapshot, settings: Settings) -> Iterator[Findi
     not judged (policies may not apply to them). Reported on each policy that isolates
     such a workload for egress, naming the workloads."""
     model = _model(snapshot)
-    net, assumed = _dns_network(snapshot)
+    net, isolation, assumed = _dns_network(snapshot)
     servers = [peer for peer in net.workloads if _is_dns(net, peer)]
+    by_ref = {policy.ref: policy for policy in net.policies}
+    # what a client may open to the servers depends only on the policies selecting it for
+    # egress and on which rules of the servers' ingress policies match it: decided once
+    server_rules = [
+        net.rule_bits[rule]
+        for server in servers
+        for ref in isolation["ingress"].get(server, ())
+        for rule in by_ref[ref].ingress
+    ]
+    decided: dict[tuple[Any, ...], connections.ConnectionSet] = {}
     stranded: dict[ObjectRef, list[tuple[network.WorkloadPeer, connections.ConnectionSet, str]]] = {}
     for peer in net.workloads:
         if _workload_of(model, peer) is None or _is_dns(net, peer) or net.host_network(peer):
             continue
-        egress = _sides(model, peer).egress
-        if not egress.policies:
+        egress = isolation["egress"].get(peer)
+        if not egress:
             continue
-        allowed = connections.ConnectionSet.none()
-        for server in servers:
-            allowed = allowed | evaluate.verdict(net, peer, server).allowed
-        missing = _DNS - allowed
-        isolating = ", ".join(str(ref) for ref in egress.policies)
-        for policy in egress.policies if missing else ():
+        bit = 1 << net.peer_index(peer)
+        key = (egress, tuple(bool(bits & bit) for bits in server_rules))
+        missing = decided.get(key)
+        if missing is None:
+            allowed = connections.ConnectionSet.none()
+            for server in servers:
+                allowed = allowed | evaluate.verdict(net, peer, server).allowed
+            missing = decided[key] = _DNS - allowed
+        isolating = ", ".join(str(ref) for ref in egress)
+        for policy in egress if missing else ():
             stranded.setdefault(policy, []).append((peer, missing, isolating))
     note = (
         ["no kube-dns pods in the input: assumed kube-system pods labelled k8s-app=kube-dns"]

@@ -272,7 +272,7 @@ def _hubble_endpoint(flow: Mapping[str, Any], ip: Any, side: str) -> Endpoint:
     if not isinstance(ip, str) or not ip:
         raise _BadLine(f"{side} has no namespace (an external endpoint) and the flow has no IP.{side}")
     try:
-        address = str(ipaddress.ip_address(ip))
+        address = str(_address(ip))
     except ValueError:
         raise _BadLine(f"IP.{side} {ip!r} is not an IP address") from None
     names = _field(flow, f"{side}_names") or []
@@ -305,6 +305,14 @@ def _pod_labels(raw_labels: list[str]) -> Iterator[tuple[str, str]]:
         key, _, value = rest.partition("=")
         if source == "k8s" and key and not key.startswith(_CILIUM_LABEL_PREFIXES):
             yield key, value
+
+
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """An IP address; an IPv6 zone (``fe80::1%eth0``) is refused: an ipBlock cannot hold it."""
+    address = ipaddress.ip_address(text)
+    if getattr(address, "scope_id", None):
+        raise ValueError(f"{text!r} has a zone")
+    return address
 
 
 # --- CSV ---------------------------------------------------------------------------------
@@ -343,7 +351,7 @@ def _csv_flow(file: str, number: int, row: list[str]) -> Flow:
         raise _Skip(SKIP_ICMP)
     if protocol not in PROTOCOLS:
         raise _BadLine(f"protocol {protocol_text!r} is not TCP, UDP or SCTP")
-    if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
+    if not (port_text.isascii() and port_text.isdigit()) or not 1 <= int(port_text) <= 65535:
         raise _BadLine(f"port {port_text!r} is not a number from 1 to 65535")
     src = _csv_endpoint(src_namespace, src_workload, "source")
     dst = _csv_endpoint(dst_namespace, dst_workload, "destination")
@@ -358,9 +366,10 @@ def _csv_endpoint(namespace: str, name: str, side: str) -> Endpoint:
     if namespace:
         return Endpoint(namespace=namespace, workload=name)
     try:
+        address = _address(name.partition("/")[0])
         loose = ipaddress.ip_network(name, strict=False)
     except ValueError:
         raise _BadLine(f"the {side} {name!r} has no namespace, so it must be an IP address or CIDR") from None
-    if str(loose.network_address) != str(ipaddress.ip_address(name.partition("/")[0])):
+    if loose.network_address != address:
         raise _BadLine(f"the {side} CIDR {name!r} has host bits set (the network is {loose})")
     return Endpoint(address=str(loose) if "/" in name else str(loose.network_address))

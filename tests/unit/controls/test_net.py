@@ -154,3 +154,28 @@ def test_internet_ingress_is_reported_iff_the_blocks_cover_every_public_ipv4_add
     if open_to_all:  # each policy that contributes an internet address is named
         contributing = [name for name, blocks in (("first", first), ("second", second)) if blocks]
         assert set(reported) <= set(contributing) and reported
+
+
+def test_internet_ingress_blames_only_the_rules_that_admit_every_address_on_the_common_ports() -> None:
+    result = scan_text(
+        """
+apiVersion: v1
+kind: Pod
+metadata: {name: console, namespace: crm, labels: {app: console}}
+spec: {containers: [{name: c, image: console:1, ports: [{name: http, containerPort: 80}]}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: {name: vendor, namespace: crm}
+spec:
+  podSelector: {matchLabels: {app: console}}
+  policyTypes: [Ingress]
+  ingress:
+  - {from: [{ipBlock: {cidr: 0.0.0.0/0}}], ports: [{port: http}]}
+  - {from: [{ipBlock: {cidr: 198.51.100.0/24}}], ports: [{port: 22}]}
+""",
+        ["KW-NET-008"],
+    )
+    assert [(finding.paths, finding.why) for finding in result.findings] == [
+        ((("spec", "ingress", 0),), ("NetworkPolicy crm/vendor ingress[0]",))
+    ]

@@ -6,8 +6,9 @@ Read into the engine's :class:`~kubeward.engines.netpol.policies.Policy`: a subj
 rules with actions ``Allow`` (ANP Allow, CNP Accept), ``Deny`` and ``Pass``. Objects the
 CRD validation would reject are ignored and reported. Not modelled: ``nodes`` and
 ``domainNames`` peers (reported; they match nothing here); ``networks`` match external
-addresses only (np-guard/netpol-analyzer's reading; ClusterNetworkPolicy documents that
-cluster-internal traffic is checked against them too, which needs pod IPs).
+addresses only (np-guard/netpol-analyzer's reading; every version of the API, the v1alpha1
+AdminNetworkPolicy as well as ClusterNetworkPolicy, says cluster-internal traffic is checked
+against them too, which needs pod IPs that manifests do not have).
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def read_admin(ref: ObjectRef, body: Mapping[str, Any]) -> tuple[Policy | None, 
         direction: tuple(
             rule
             for index, raw in enumerate(spec.get(direction) or ())
-            if (rule := _rule(ref, direction, index, raw, problems)) is not None
+            if (rule := _rule(ref, direction, index, raw, problems, _canonical_networks(body))) is not None
         )
         for direction in (INGRESS, EGRESS)
     }
@@ -78,6 +79,12 @@ def read_admin(ref: ObjectRef, body: Mapping[str, Any]) -> tuple[Policy | None, 
         isolates=frozenset(direction for direction in (INGRESS, EGRESS) if spec.get(direction)),
     )
     return policy, problems
+
+
+def _canonical_networks(body: Mapping[str, Any]) -> bool:
+    """ClusterNetworkPolicy v1beta1 requires canonical ``networks`` (CEL ``cidr(self) ==
+    cidr(self).masked()``); v1alpha2 (``isCIDR(self)``) and v1alpha1 (net.ParseCIDR) do not."""
+    return body.get("kind") == "ClusterNetworkPolicy" and body.get("apiVersion") == f"{_GROUP}/v1beta1"
 
 
 def _tier_and_priority(
@@ -137,7 +144,12 @@ def _subject(kind: str, value: Any, path: Path, problems: list[PolicyProblem]) -
 
 
 def _rule(
-    ref: ObjectRef, direction: str, index: int, raw: Mapping[str, Any], problems: list[PolicyProblem]
+    ref: ObjectRef,
+    direction: str,
+    index: int,
+    raw: Mapping[str, Any],
+    problems: list[PolicyProblem],
+    canonical_networks: bool,
 ) -> ActionRule | None:
     path: Path = ("spec", direction, index)
     before = len(problems)
@@ -160,7 +172,7 @@ def _rule(
     for peer_index, raw_peer in enumerate(raw_peers):
         peer_path = (*path, peers_key, peer_index)
         key = _one_of(raw_peer, peer_keys, peer_path, problems)
-        peer = _peer(ref.kind, raw_peer, key, peer_path, problems)
+        peer = _peer(ref.kind, raw_peer, key, peer_path, problems, canonical_networks)
         if peer is not None:
             peers.append(peer)
     ports = _ports(raw, path, problems)
@@ -180,7 +192,9 @@ def _rule(
     return ActionRule(RuleRef(ref, direction, index), tuple(peers), ports, action or "Deny")
 
 
-def _peer(kind: str, raw: Any, key: str | None, path: Path, problems: list[PolicyProblem]) -> PeerSpec | None:
+def _peer(
+    kind: str, raw: Any, key: str | None, path: Path, problems: list[PolicyProblem], canonical_networks: bool
+) -> PeerSpec | None:
     if key == "namespaces":
         namespaces = policies.selector(raw["namespaces"], (*path, "namespaces"), problems)
         return None if namespaces is None else PeerSpec("", namespaces, selectors.EVERYTHING)
@@ -189,7 +203,9 @@ def _peer(kind: str, raw: Any, key: str | None, path: Path, problems: list[Polic
     if key == "networks":
         addresses = IntervalSet()
         for index, text in enumerate(raw["networks"]):
-            network = policies.parse_cidr(text, (*path, "networks", index), problems)
+            network = policies.parse_cidr(
+                text, (*path, "networks", index), problems, strict=True, canonical=canonical_networks
+            )
             if network is not None:
                 addresses = addresses | policies.cidr_addresses(network)
         if addresses & policies.PRIVATE_ADDRESSES:
@@ -197,8 +213,8 @@ def _peer(kind: str, raw: Any, key: str | None, path: Path, problems: list[Polic
                 PolicyProblem(
                     (*path, "networks"),
                     "networks cover private addresses, where pod IPs live: kubeward matches them against "
-                    "external addresses only (as np-guard/netpol-analyzer does); ClusterNetworkPolicy "
-                    "implementations check pod-to-pod traffic against them too",
+                    "external addresses only (as np-guard/netpol-analyzer does); the API says pod-to-pod "
+                    "traffic is checked against them too (a Deny of 0.0.0.0/0 also denies IPv4 pod traffic)",
                     "note",
                 )
             )
@@ -232,9 +248,15 @@ def _ports(raw: Mapping[str, Any], path: Path, problems: list[PolicyProblem]) ->
     return None
 
 
-def _range(start: Any, end: Any, path: Path, problems: list[PolicyProblem]) -> IntervalSet | None:
-    if not (MIN_PORT <= start <= MAX_PORT and MIN_PORT <= end <= MAX_PORT and start <= end):
-        problems.append(PolicyProblem(path, f"invalid port range {start}-{end}", "error"))
+def _range(
+    start: Any, end: Any, path: Path, problems: list[PolicyProblem], single: bool = True
+) -> IntervalSet | None:
+    """Ports ``start``-``end``; ``single``: may the range be one port."""
+    if not (MIN_PORT <= start <= MAX_PORT and MIN_PORT <= end <= MAX_PORT and start <= end) or (
+        start == end and not single
+    ):
+        rule = "" if single else " (start must be less than end)"
+        problems.append(PolicyProblem(path, f"invalid port range {start}-{end}{rule}", "error"))
         return None
     return IntervalSet([(start, end)])
 
@@ -280,7 +302,11 @@ def _cnp_protocol(entry: Any, path: Path, problems: list[PolicyProblem]) -> Port
     elif "range" in destination:
         bounds = destination["range"]
         ports = _range(
-            bounds.get("start"), bounds.get("end"), (*path, key, "destinationPort", "range"), problems
+            bounds.get("start"),
+            bounds.get("end"),
+            (*path, key, "destinationPort", "range"),
+            problems,
+            single=False,  # CEL: self.start < self.end
         )
     else:
         problems.append(

@@ -40,6 +40,7 @@ IPV6_SPACE = IntervalSet([(IPV6_OFFSET, IPV6_OFFSET + 2**128 - 1)])
 INGRESS, EGRESS = "ingress", "egress"
 _SERVICE_NAME = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?")
 _HAS_LETTER = re.compile(r"[a-z]")
+_HEX = re.compile(r"[0-9a-fA-F]+")
 
 
 @dataclass(frozen=True)
@@ -143,27 +144,75 @@ POD_IPS_NOTE = (
 
 
 def parse_cidr(
-    text: Any, path: Path, problems: list[PolicyProblem]
+    text: Any, path: Path, problems: list[PolicyProblem], *, strict: bool = False, canonical: bool = False
 ) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
-    """A CIDR as the API server accepts it; host bits set: a warning, the network is used."""
+    """A CIDR as the API server reads an ipBlock (``netutils.ParseCIDRSloppy``: Go's net
+    before 1.17): IPv4 parts may have leading zeros (decimal), an IPv4-mapped IPv6 CIDR is
+    the IPv4 network it maps (``::ffff:10.0.0.0/104`` is ``10.0.0.0/8``), host bits set give
+    the network; each a warning. ``strict`` (the admin CRDs' CIDR rules) rejects the first
+    two; ``canonical`` (ClusterNetworkPolicy's ``cidr(self) == cidr(self).masked()``) also
+    rejects host bits."""
     address, slash, prefix = text.partition("/") if isinstance(text, str) else ("", "", "")
     try:
-        if not slash or not prefix.isdigit():
+        if not slash or not (prefix.isascii() and prefix.isdigit()) or "%" in address:
             raise ValueError(text)
-        network = ipaddress.ip_network(text, strict=False)
+        sloppy = address if strict else _sloppy_address(address)
+        written = ipaddress.ip_address(sloppy)
+        network = ipaddress.ip_network((written, int(prefix)), strict=False)
     except ValueError:
         problems.append(PolicyProblem(path, f"{text!r} is not a valid CIDR", "error"))
         return None
-    if network.network_address != ipaddress.ip_address(address):
+    mapped = written.ipv4_mapped if isinstance(written, ipaddress.IPv6Address) else None
+    if mapped is not None and network.prefixlen >= 96:
+        # Go's net.IPNet reads it as the IPv4 network (To4() of the address, the mask's last 32 bits)
+        written, network = mapped, ipaddress.ip_network((mapped, network.prefixlen - 96), strict=False)
+    if strict and mapped is not None:
+        problems.append(PolicyProblem(path, f"{text!r}: IPv4-mapped IPv6 CIDRs are not supported", "error"))
+        return None
+    if mapped is not None or sloppy != address:
+        problems.append(
+            PolicyProblem(
+                path,
+                f"non-standard CIDR value {text!r} (the API server warns it will be considered invalid in a "
+                f"future Kubernetes release): it means {network}, but implementations may read it "
+                "differently (leading zeros as octal, an IPv4-mapped address as IPv6)",
+                "warning",
+            )
+        )
+    if network.network_address != written:
         problems.append(
             PolicyProblem(
                 path,
                 f"{text!r} has host bits set (not canonical): the API server accepts it, but "
-                f"implementations differ (Antrea ignored such blocks); kubeward uses {network}",
-                "warning",
+                f"implementations differ (Antrea ignored such blocks); kubeward uses {network}"
+                if not canonical
+                else f"{text!r} has host bits set: the CRD requires a canonical CIDR ({network})",
+                "error" if canonical else "warning",
             )
         )
+        if canonical:
+            return None
     return network
+
+
+def written_prefix_length(text: str) -> int:
+    """The prefix length as written: Go's ``Mask.Size()``, which the API server's ``except``
+    check compares (104 for ``::ffff:10.0.0.0/104``)."""
+    return int(text.partition("/")[2])
+
+
+def _sloppy_address(address: str) -> str:
+    """The address without the leading zeros Go's old parser ignored: in decimal IPv4 parts
+    (``010.001.002.003`` is 10.1.2.3) and in IPv6 groups of more than four hex digits."""
+    parts = address.split(":")
+    for index, part in enumerate(parts):
+        if "." in part:
+            octets = part.split(".")
+            if all(octet.isascii() and octet.isdigit() for octet in octets):
+                parts[index] = ".".join(str(int(octet)) for octet in octets)
+        elif len(part) > 4 and _HEX.fullmatch(part):
+            parts[index] = format(int(part, 16), "x")
+    return ":".join(parts)
 
 
 def valid_port_name(name: str) -> bool:
@@ -330,10 +379,11 @@ def ip_block(block: Mapping[str, Any], path: Path, problems: list[PolicyProblem]
         if excluded is None:
             valid = False
             continue
+        # ValidateIPBlock: !cidrIPNet.Contains(exceptCIDR.IP) || cidrMaskLen >= exceptMaskLen
         if (
             excluded.version != network.version
-            or excluded.prefixlen <= network.prefixlen
-            or not excluded.subnet_of(network)  # type: ignore[arg-type]
+            or excluded.network_address not in network
+            or written_prefix_length(block["cidr"]) >= written_prefix_length(text)
         ):
             problems.append(
                 PolicyProblem(

@@ -19,6 +19,7 @@ RULES = {
     "admin-networks": "networks match external addresses",
     "admin-cnp": "ClusterNetworkPolicy tiers, Accept, protocols",
     "admin-invalid": "invalid admin policies are ignored; unmodelled peers warned",
+    "admin-crd-validation": "the CRDs' CEL rules on networks and port ranges",
     "admin-same-priority": "shared priorities are ambiguous",
 }
 

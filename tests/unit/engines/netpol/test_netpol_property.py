@@ -429,8 +429,8 @@ class Comparison:
             missing = ", ".join(f"{proto}/{port}" for proto, port in sorted(expected - engine))
             extra = ", ".join(f"{proto}/{port}" for proto, port in sorted(engine - expected))
             raise AssertionError(
-                f"{what} {_name(src)} -> {_name(dst)}: the engine allows {got};"
-                f" the reference also allows [{missing}] and denies [{extra}]\n---\n{_dump(self.objects)}"
+                f"{what} {_name(src)} -> {_name(dst)}: the engine allows {got}; the reference"
+                f" also allows [{missing}] and denies [{extra}] of it\n---\n{_dump(self.objects)}"
             )
 
     def endpoints(self) -> list[Endpoint]:

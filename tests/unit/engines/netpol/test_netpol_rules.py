@@ -32,6 +32,7 @@ RULES = {
     "selector-expressions": "matchLabels and matchExpressions operators",
     "invalid-peer": "invalid peers and selectors: the policy does not exist",
     "invalid-cidr": "invalid CIDR or except: the policy does not exist",
+    "cidr-sloppy": "CIDRs as the API server parses them: leading zeros, IPv4-mapped, no zone",
     "noncanonical-cidr": "non-canonical CIDR: a warning, the network address is used",
     "wrong-type": "a field of the wrong type: the policy does not exist",
     # §1.3 ports
