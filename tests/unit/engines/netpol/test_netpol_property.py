@@ -455,9 +455,9 @@ class Comparison:
         listed = {(c.src, c.dst): c.allowed for c in found}
         ranges = list(listed)
         assert len(listed) == len(found), "a pair listed twice"
-        for src, dst in ranges:
-            assert src != dst and network.WorkloadPeer in (type(src), type(dst)), f"listed {src} -> {dst}"
-            assert listed[(src, dst)], f"listed with nothing allowed: {src} -> {dst}"
+        for left, right in ranges:
+            assert left != right and network.WorkloadPeer in (type(left), type(right)), f"{left} -> {right}"
+            assert listed[(left, right)], f"listed with nothing allowed: {left} -> {right}"
         none = connections.ConnectionSet.none()
         for src in self.reference.pods:
             for dst in self.reference.pods:
