@@ -172,7 +172,7 @@ def test_selection_and_severity_filters(capsys: pytest.CaptureFixture[str], find
     assert "KW-NS-003" not in controls("--skip-controls", "KW-NS-003")
     every = controls()
     assert controls("--sections", "NS") == [c for c in every if c.startswith("KW-NS-")]
-    assert controls("--sections", "ns,rbac,pod,net") == every
+    assert controls("--sections", "ns,rbac,pod,net,authn") == every
 
 
 def test_stdin_and_namespace_default(capsys: pytest.CaptureFixture[str]) -> None:

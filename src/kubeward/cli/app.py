@@ -42,6 +42,10 @@ def cli() -> None:
 
 def _register() -> None:
     from kubeward.cli import (
+        authn,
+        authn_certs,
+        authn_identities,
+        authn_oidc,
         catalogue,
         cluster_role,
         netpol,
@@ -57,7 +61,11 @@ def _register() -> None:
     cli.add_command(rbac.rbac)
     cli.add_command(pods.pods)
     cli.add_command(netpol.netpol)
+    cli.add_command(authn.authn)
+    del authn_certs  # imported for the command it adds to the authn group
+    del authn_identities  # adds revoke-plan and issue to the authn group
     del pods_psp, pods_harden, netpol_generate  # imported for the commands they add to their groups
+    del authn_oidc  # adds whoami to the authn group
     cli.add_command(catalogue.controls)
     cli.add_command(catalogue.explain)
     cli.add_command(cluster_role.cluster_role)

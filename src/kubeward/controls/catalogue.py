@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kubeward.controls import net, ns, pod, rbac  # noqa: F401 - registers the NET, NS, POD and RBAC controls
+from kubeward.controls import authn, authn_apiserver, authn_oidc, net, ns, pod, rbac  # noqa: F401 - registers the AUTHN, NET, NS, POD and RBAC controls
 from kubeward.controls.registry import REGISTRY, Control, validate
 
 __all__ = ["all_controls"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 __all__ = ["DEFAULT_SYSTEM_NAMESPACES", "Settings"]
 
@@ -15,7 +16,10 @@ class Settings:
     about tenants (quotas, limits, default service accounts) skip them.
     ``include_system_rbac`` makes the RBAC controls judge the platform's own roles,
     bindings and subjects too (``system:*`` objects, controller service accounts), which
-    they skip by default."""
+    they skip by default.
+    ``now`` is the scan's time for controls about expiry (``None``: the clock when the
+    control runs); tests pin it."""
 
     system_namespaces: frozenset[str] = DEFAULT_SYSTEM_NAMESPACES
     include_system_rbac: bool = False
+    now: datetime | None = None
