@@ -5,6 +5,7 @@ detect), ``settings`` (``system_namespaces``, ``include_system_rbac``)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ def check_case(case: Case) -> None:
     settings = Settings(
         system_namespaces=frozenset(raw.get("system_namespaces", DEFAULT_SYSTEM_NAMESPACES)),
         include_system_rbac=bool(raw.get("include_system_rbac", False)),
+        now=datetime.fromisoformat(raw["now"]) if "now" in raw else None,
     )
     result = scan_text(
         case["input"],

@@ -20,7 +20,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from kubeward.controls.finding import Finding, Severity
 from kubeward.controls.registry import control
@@ -277,10 +277,6 @@ def long_lived_certificate(snapshot: Snapshot, settings: Settings) -> Iterator[F
 # --- KW-AUTHN-004 -------------------------------------------------------------------------
 
 
-def _now(settings: Settings) -> datetime:
-    return settings.now if settings.now is not None else datetime.now(UTC)
-
-
 @control(
     id="KW-AUTHN-004",
     title="Expired client certificate",
@@ -300,7 +296,7 @@ def _now(settings: Settings) -> datetime:
 )
 def expired_certificate(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
     """An issued client certificate must not be past its notAfter at the scan's time."""
-    now = _now(settings)
+    now = settings.current_time()
     for cert in client_certificates(snapshot):
         if cert.issued and cert.info.expired(now):
             detail = (

@@ -8,8 +8,8 @@ one a current release is assumed. Findings point at the flag in the container's
 ``command``/``args`` (or at the container when the flag is missing).
 
 Kubeconfig secrets are redacted when the file is read: the controls see which
-credentials a user entry holds, never their values. So an embedded OIDC ``id-token``'s
-expiry cannot be read; KW-AUTHN-122 names it without judging its lifetime.
+credentials a user entry holds, never their values; of an embedded OIDC ``id-token`` only
+its ``iat`` and ``exp`` claims are kept (KW-AUTHN-123).
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from kubeward.controls.finding import Finding, Severity
 from kubeward.controls.registry import control
 from kubeward.controls.settings import Settings
 from kubeward.engines.authn import apiserver, apiserver_flags
-from kubeward.k8s.objects import GroupKind, ObjectRef, Path
+from kubeward.k8s.objects import ID_TOKEN_VALIDITY, GroupKind, ObjectRef, Path
 from kubeward.snapshot.snapshot import KubeObject, Snapshot
 
 __all__: list[str] = []
@@ -625,8 +626,7 @@ _PROVIDER_SECRETS = (("refresh-token", "an OIDC refresh token"), ("client-secret
 )
 def kubeconfig_oidc_secrets(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
     """A kubeconfig user's ``auth-provider.config`` must not hold ``refresh-token`` or
-    ``client-secret``. An embedded ``id-token`` is mentioned but not judged: its value is
-    redacted when the file is read, so its expiry cannot be checked."""
+    ``client-secret`` (an embedded ``id-token``'s lifetime is KW-AUTHN-123's)."""
     for user in _users(snapshot):
         provider = user.user.get("auth-provider")
         config = provider.get("config") if isinstance(provider, Mapping) else None
@@ -635,16 +635,62 @@ def kubeconfig_oidc_secrets(snapshot: Snapshot, settings: Settings) -> Iterator[
         held = [(field, what) for field, what in _PROVIDER_SECRETS if config.get(field)]
         if not held:
             continue
-        why = []
-        if config.get("id-token"):
-            why.append(
-                "an id-token is embedded too; kubeward redacts it at load, so its expiry is not checked"
-            )
         yield _user_finding(
             "KW-AUTHN-122",
             user,
             "oidc-secret-in-kubeconfig",
             "auth-provider holds " + " and ".join(what for _, what in held) + " in plain text",
             [("auth-provider", "config", field) for field, _ in held],
-            why,
         )
+
+
+_LONG_LIVED_ID_TOKEN = timedelta(hours=24)
+
+
+@control(
+    id="KW-AUTHN-123",
+    title="Kubeconfig holds an expired or long-lived OIDC ID token",
+    section="AUTHN",
+    severity=Severity.MEDIUM,
+    scope=_kubeconfig_refs,
+    rationale="""
+        An ID token is a bearer credential the API server accepts until it expires, and
+        nothing can revoke it earlier. Identity providers issue them for minutes to an hour;
+        one valid for more than a day in a kubeconfig is a long-lived password in a file.
+        An expired one is dead weight that shows the kubeconfig is refreshed by hand (or
+        through a refresh token stored next to it).
+    """,
+    remediation="""
+        Use an ``exec`` plugin (kubelogin ``oidc-login get-token``) that fetches
+        short-lived tokens on demand instead of storing one, and shorten the ID-token
+        lifetime at the identity provider.
+    """,
+    references=(DOCS_AUTHN, DOCS_KUBECONFIG),
+)
+def kubeconfig_id_token_lifetime(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
+    """An ``auth-provider.config.id-token`` must not have expired at the scan's time, nor be
+    valid for more than 24 hours (``exp - iat``). kubeward reads only these two claims,
+    when the file is read, before it redacts the token."""
+    now = settings.current_time()
+    for user in _users(snapshot):
+        provider = user.user.get("auth-provider")
+        config = provider.get("config") if isinstance(provider, Mapping) else None
+        validity = config.get(ID_TOKEN_VALIDITY) if isinstance(config, Mapping) else None
+        if not isinstance(validity, Mapping) or not isinstance(validity.get("exp"), int):
+            continue
+        expires = datetime.fromtimestamp(validity["exp"], UTC)
+        problems = []
+        if expires <= now:
+            problems.append(f"expired at {expires:%Y-%m-%d %H:%M} UTC")
+        issued = validity.get("iat")
+        if isinstance(issued, int) and expires - datetime.fromtimestamp(issued, UTC) > _LONG_LIVED_ID_TOKEN:
+            lifetime = expires - datetime.fromtimestamp(issued, UTC)
+            problems.append(f"is valid for {lifetime.total_seconds() / 3600:.0f} hours (over 24)")
+        if problems:
+            yield _user_finding(
+                "KW-AUTHN-123",
+                user,
+                "id-token-lifetime",
+                "the embedded OIDC id-token " + "; it ".join(problems),
+                [("auth-provider", "config", "id-token")],
+            )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 __all__ = ["DEFAULT_SYSTEM_NAMESPACES", "Settings"]
 
@@ -23,3 +23,6 @@ class Settings:
     system_namespaces: frozenset[str] = DEFAULT_SYSTEM_NAMESPACES
     include_system_rbac: bool = False
     now: datetime | None = None
+
+    def current_time(self) -> datetime:
+        return self.now if self.now is not None else datetime.now(UTC)

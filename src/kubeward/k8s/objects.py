@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "ID_TOKEN_VALIDITY",
     "GroupKind",
     "ObjectRef",
     "Origin",
@@ -50,6 +51,12 @@ def get_path(body: Any, path: Path) -> Any:
         else:
             return None
     return body
+
+
+ID_TOKEN_VALIDITY = "kubeward.io/id-token-validity"
+"""The key under which a kubeconfig's ``auth-provider.config`` keeps the ``iat`` and ``exp``
+claims of its ``id-token`` once the token itself is redacted at load: not secret (they say
+how long the token is valid), and what the authentication controls judge."""
 
 
 def is_kubeconfig(body: Mapping[str, Any]) -> bool:

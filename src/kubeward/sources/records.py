@@ -13,12 +13,16 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import math
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kubeward.errors import InputError
-from kubeward.k8s.objects import Origin, Record, is_kubeconfig
+from kubeward.k8s.objects import ID_TOKEN_VALIDITY, Origin, Record, is_kubeconfig
 from kubeward.k8s.schema import describe_value
 from kubeward.sources.goyaml import ComposedDocument
 
@@ -75,9 +79,12 @@ def _redact_kubeconfig(body: dict[str, Any]) -> None:
         provider = user.get("auth-provider")
         config = provider.get("config") if isinstance(provider, dict) else None
         if isinstance(config, dict):
+            validity = _token_validity(config.get("id-token"))
             for field in _AUTH_PROVIDER_SECRETS:
                 if field in config:
                     config[field] = REDACTED
+            if validity:
+                config[ID_TOKEN_VALIDITY] = validity
         exec_config = user.get("exec")
         if isinstance(exec_config, dict):
             env = exec_config.get("env")
@@ -91,6 +98,27 @@ def _redact_kubeconfig(body: dict[str, Any]) -> None:
         cluster = entry.get("cluster") if isinstance(entry, dict) else None
         if isinstance(cluster, dict) and isinstance(cluster.get("proxy-url"), str):
             cluster["proxy-url"] = _USERINFO.sub(f"//{REDACTED}@", cluster["proxy-url"])
+
+
+def _token_validity(token: object) -> dict[str, int]:
+    """The ``iat`` and ``exp`` claims of a JWT, read without verifying it (none when it is no
+    JWT): kept when the token is redacted, so its lifetime can still be judged."""
+    parts = token.split(".") if isinstance(token, str) else []
+    if len(parts) != 3:
+        return {}
+    try:
+        claims = json.loads(base64.urlsafe_b64decode(parts[1] + "=" * (-len(parts[1]) % 4)))
+    except (ValueError, binascii.Error, RecursionError):
+        return {}
+    if not isinstance(claims, dict):
+        return {}
+    return {
+        claim: int(value)
+        for claim in ("iat", "exp")
+        if isinstance(value := claims.get(claim), int | float)
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+    }
 
 
 def _redact_args(args: list[Any]) -> list[Any]:

@@ -4,16 +4,18 @@ point at, and the engine's version and default rules."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import pytest
 
 import kubeward
-from conftest import scan_text
+from conftest import load_text, scan_text
 from control_cases import Case, case_id, check_case, load_cases
 from kubeward.controls.catalogue import all_controls
 from kubeward.controls.registry import REGISTRY
 from kubeward.engines.authn import apiserver
+from kubeward.k8s.objects import ID_TOKEN_VALIDITY
 
 CASES = load_cases("AUTHN_APISERVER")
 MINE = {control.id for control in all_controls() if control.check.__module__.endswith(".authn_apiserver")}
@@ -93,11 +95,26 @@ def test_kubeconfig_findings_never_hold_a_secret_and_point_at_the_field() -> Non
         ),
         ("static-bearer-token", (("users", 0, "user", "token"),)),
     ]
-    (oidc,) = [f for f in findings if f.control_id == "KW-AUTHN-122"]
-    assert oidc.why == (
-        "an id-token is embedded too; kubeward redacts it at load, so its expiry is not checked",
-    )
     assert "SECRET" not in repr(findings)
+
+
+def test_an_id_token_is_redacted_but_its_lifetime_kept() -> None:
+    """Only the ``iat``/``exp`` claims survive the load; the token itself never does."""
+    claims = (
+        base64.urlsafe_b64encode(b'{"sub":"SECRET-SUBJECT","iat":1000,"exp":200000}').decode().rstrip("=")
+    )
+    token = f"eyJhbGciOiJSUzI1NiJ9.{claims}.SECRET-SIGNATURE"
+    inputs = load_text(KUBECONFIG.replace("SECRET-5", token))
+    (kubeconfig,) = inputs.snapshot.kubeconfigs
+    config = kubeconfig.body["users"][2]["user"]["auth-provider"]["config"]
+    assert config[ID_TOKEN_VALIDITY] == {"iat": 1000, "exp": 200000}
+    assert "SECRET" not in repr(kubeconfig.body)
+    (finding,) = scan_text(KUBECONFIG.replace("SECRET-5", token), ["KW-AUTHN-123"]).findings
+    assert finding.detail == (
+        "user 'o': the embedded OIDC id-token expired at 1970-01-03 07:33 UTC;"
+        " it is valid for 55 hours (over 24)"
+    )
+    assert finding.paths == (("users", 2, "user", "auth-provider", "config", "id-token"),)
 
 
 def test_the_demo_cluster_weak_settings_are_reported() -> None:
