@@ -114,3 +114,16 @@ def test_bad_csr_request_is_exit_2_naming_file_and_line(
     outcome = run_cli(capsys, "authn", "certs", str(path))
     assert outcome.code == 2
     assert "csr.yaml:" in outcome.err and "spec.request" in outcome.err
+
+
+def test_table_maps_the_last_cn_and_notes_a_rejected_uid(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    pem = tmp_path / "odd.pem"
+    pem.write_bytes(build_pem({"cn": ["first", "last-cn"], "uid": ["u1", "u2"]}))
+    outcome = run_cli(capsys, "authn", "certs", "--pem", str(pem), "-o", "json")
+    assert outcome.code == 0, outcome.err
+    [entry] = json.loads(outcome.out)["certificates"]
+    assert entry["user"] == "last-cn"
+    outcome = run_cli(capsys, "authn", "certs", "--pem", str(pem))
+    assert "2 UID attributes" in outcome.out.replace("\n", " ")

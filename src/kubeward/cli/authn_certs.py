@@ -130,6 +130,8 @@ def _print_table(rows: list[_Row]) -> None:
             notes.append("no CN: not a valid user")
         if info.client_auth is False:
             notes.append("no clientAuth usage")
+        if info.uid_problem:
+            notes.append(f"rejected: {info.uid_problem}")
         if info.expired(now):
             notes.append("expired")
         valid = f"{_day(info.not_before)} to {_day(info.not_after)}" if info.not_after else ""

@@ -36,6 +36,11 @@ __all__ = ["ClientCertificate", "client_certificates"]
 
 CSR = GroupKind("certificates.k8s.io", "CertificateSigningRequest")
 YEAR_DAYS = 365
+#: The kube-controller-manager signer backdates notBefore by 5 minutes (signer.go,
+#: ``Backdate: 5 * time.Minute``), so its default one-year certificate spans 365 days + 5 min.
+BACKDATE_DAYS = 5 / (24 * 60)
+#: The usages the kube-apiserver-client signer accepts (signer.go ``validAPIServerClientUsages``).
+CLIENT_SIGNER_USAGES = frozenset({"digital signature", "key encipherment", "client auth"})
 MIN_RSA_BITS = 2048
 WEAK_HASHES = frozenset({"sha1", "md5"})
 
@@ -255,13 +260,14 @@ def privileged_certificate(snapshot: Snapshot, settings: Settings) -> Iterator[F
     references=(CIS_CERTS, K8S_CSR),
 )
 def long_lived_certificate(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
-    """An issued client certificate may be valid (notAfter - notBefore) for at most 365 days;
+    """An issued client certificate may be valid (notAfter - notBefore) for at most 365 days
+    plus the signer's 5-minute backdate of notBefore;
     a CSR not yet issued may ask for at most 365 days (``spec.expirationSeconds``)."""
     for cert in client_certificates(snapshot):
         days = cert.info.lifetime_days
         if days is None and cert.csr is not None and cert.csr.expiration_seconds is not None:
             days = cert.csr.expiration_seconds / 86400
-        if days is None or days <= YEAR_DAYS:
+        if days is None or days <= YEAR_DAYS + (BACKDATE_DAYS if cert.issued else 0):
             continue
         if cert.issued:
             detail = (
@@ -372,9 +378,11 @@ def weak_certificate(snapshot: Snapshot, settings: Settings) -> Iterator[Finding
     references=(K8S_AUTHN,),
 )
 def unusable_certificate(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
-    """A client certificate or request must have a Subject CN, and an extended key usage,
-    when present, must include clientAuth; a CSR for the kube-apiserver-client signer must
-    list the ``client auth`` usage. A kubeconfig's ``client-certificate-data`` and a CSR's
+    """A client certificate or request must have a Subject CN, at most one non-empty UID
+    attribute (1.33+), and an extended key usage, when present, must include clientAuth; a
+    CSR for the kube-apiserver-client signer must list the ``client auth`` usage and, until
+    issued, no usage but ``digital signature`` and ``key encipherment`` besides. A
+    kubeconfig's ``client-certificate-data`` and a CSR's
     ``spec.request`` and ``status.certificate`` must decode (base64 of PEM)."""
     for cert in client_certificates(snapshot):
         problems = []
@@ -382,9 +390,15 @@ def unusable_certificate(snapshot: Snapshot, settings: Settings) -> Iterator[Fin
             problems.append("its Subject has no CN (no user name)")
         if cert.info.client_auth is False:
             problems.append("its extended key usage lacks clientAuth")
+        if cert.info.uid_problem:
+            problems.append(cert.info.uid_problem)
         csr = cert.csr
         if csr is not None and csr.client_signer and "client auth" not in csr.usages:
             problems.append("the CSR's usages lack 'client auth'")
+        if csr is not None and csr.client_signer and not cert.issued:
+            refused = sorted(set(csr.usages) - CLIENT_SIGNER_USAGES)
+            if refused:
+                problems.append(f"the kube-apiserver-client signer refuses the usages {', '.join(refused)}")
         if problems:
             detail = f"{cert.what}: the API server rejects this client certificate: {'; '.join(problems)}"
             yield _finding("KW-AUTHN-006", cert, "unusable-client-certificate", detail)

@@ -43,6 +43,7 @@ __all__ = [
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 KEY_TYPES = ("ec", "rsa")
 _MIN_EXPIRATION = 600
+_MAX_EXPIRATION = 2**31 - 1  # spec.expirationSeconds is an int32 (certificates/v1 types.go)
 
 
 def new_key(kind: str = "ec") -> PrivateKey:
@@ -86,7 +87,7 @@ def csr_object(name: str, request: bytes, days: int) -> dict[str, Any]:
         "spec": {
             "request": base64.b64encode(request).decode(),
             "signerName": authn_x509.CLIENT_SIGNER,
-            "expirationSeconds": max(days * 86400, _MIN_EXPIRATION),
+            "expirationSeconds": min(max(days * 86400, _MIN_EXPIRATION), _MAX_EXPIRATION),
             "usages": ["digital signature", "client auth"],
         },
     }

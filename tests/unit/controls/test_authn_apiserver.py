@@ -163,9 +163,20 @@ def test_admission_plugin_defaults(
     assert apiserver.admission_plugins(flags, plugin, version) is enabled
 
 
-def test_anonymous_flag_wins_over_the_structured_config() -> None:
+@pytest.mark.parametrize(
+    ("value", "enabled"),
+    [("0", False), ("f", False), ("F", False), ("FALSE", False), ("False", False), ("1", True), ("t", True)],
+)
+def test_anonymous_auth_reads_values_as_go_strconv_parsebool(value: str, enabled: bool) -> None:
+    assert apiserver.anonymous_auth({"anonymous-auth": [value]}).enabled is enabled
+
+
+def test_anonymous_flag_and_structured_section_together_stop_the_server() -> None:
     config = {"anonymous": {"enabled": True}}
-    assert not apiserver.anonymous_auth({"anonymous-auth": ["false"]}, config).enabled
+    anonymous = apiserver.anonymous_auth({"anonymous-auth": ["false"]}, config)
+    assert not anonymous.enabled
+    assert "refuses to start" in anonymous.source  # authentication.go: flags and file are exclusive
+    assert "refuses" not in apiserver.anonymous_auth({"anonymous-auth": ["false"]}, {"jwt": []}).source
     assert apiserver.anonymous_auth({}, config).beyond_health_checks
     assert not apiserver.anonymous_auth({}, {"anonymous": {"enabled": False}}).enabled
     assert apiserver.anonymous_auth({}, {"jwt": []}).enabled  # no section: the flag's default

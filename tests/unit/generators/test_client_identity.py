@@ -62,7 +62,11 @@ def test_an_empty_user_is_refused() -> None:
         client_identity.subject("", ())
 
 
-@pytest.mark.parametrize(("days", "seconds"), [(1, 86400), (30, 2592000)])
+@pytest.mark.parametrize(
+    ("days", "seconds"),
+    [(1, 86400), (30, 2592000), (30000, 2**31 - 1)],  # expirationSeconds is an int32
+    ids=["one-day", "thirty-days", "capped-at-int32"],
+)
 def test_the_csr_object(days: int, seconds: int) -> None:
     request = client_identity.request_pem(client_identity.new_key(), "alice", ("dev",))
     obj = client_identity.csr_object("kubeward-alice", request, days)

@@ -54,6 +54,9 @@ _POD_SECURITY_DEFAULT_ON: Version = (1, 23)
 _PSP_REMOVED: Version = (1, 25)
 _INSECURE_ZERO_ONLY: Version = (1, 20)
 _INSECURE_REMOVED: Version = (1, 24)
+#: What Go's ``strconv.ParseBool`` (pflag's bool flags) reads as false; anything else but
+#: its true spellings stops the server.
+_GO_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 
 
 def _last(flags: Flags, name: str) -> str | None:
@@ -101,9 +104,15 @@ def anonymous_auth(flags: Flags, authentication_config: Mapping[str, Any] | None
     ``authentication_config`` is the AuthenticationConfiguration body the server's
     ``--authentication-config`` names, when known."""
     value = _last(flags, "anonymous-auth")
-    if value is not None:
-        return Anonymous(value.strip().lower() != "false", None, f"--anonymous-auth={value}")
     section = authentication_config.get("anonymous") if authentication_config else None
+    if value is not None:
+        source = f"--anonymous-auth={value}"
+        if section is not None:  # pkg/kubeapiserver/options/authentication.go: field.Forbidden
+            source += (
+                "; the --authentication-config file has an anonymous section too,"
+                " so the server refuses to start"
+            )
+        return Anonymous(value.strip() not in _GO_FALSE, None, source)
     if isinstance(section, Mapping):
         enabled = section.get("enabled") is True
         conditions = section.get("conditions")

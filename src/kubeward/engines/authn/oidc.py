@@ -2,13 +2,21 @@
 
 Settings come from the legacy ``--oidc-*`` kube-apiserver flags (:func:`settings_from_flags`)
 or from a structured ``AuthenticationConfiguration`` (:func:`settings_from_config`); both
-become :class:`JwtAuthenticator` values. :func:`authenticate` then verifies a token and maps
-its claims to a user the way ``k8s.io/apiserver/plugin/pkg/authenticator/token/oidc`` (on
+become :class:`JwtAuthenticator` values. What makes the API server refuse to start is a
+:class:`ConfigError`: a ``--oidc-signing-algs`` entry outside RS/ES/PS 256/384/512, a
+``--oidc-required-claim`` item without ``=``; in ``jwt[]``, a username/groups ``claim``
+without ``prefix``, a ``prefix`` with an ``expression``, both ``claim`` and
+``expression``, an ``extra`` key that is not a unique lowercase domain-prefixed path
+outside k8s.io/kubernetes.io. Not checked here (the controls report them instead): an
+http issuer, several audiences without ``MatchAny``, CEL type checking and the
+``claims.email`` needs ``claims.email_verified`` rule. :func:`authenticate` then verifies
+a token and maps its claims to a user the way ``k8s.io/apiserver/plugin/pkg/authenticator/token/oidc`` (on
 top of ``coreos/go-oidc``) does. The engine never reads files: the CLI passes the token
 text, the decoded JWKS and the decoded config.
 
 Verification (go-oidc ``IDTokenVerifier.Verify``, in its order): the authenticator is the
-one whose issuer URL equals the token's ``iss`` exactly; audience (``aud`` string or list)
+one whose issuer URL equals the token's ``iss`` exactly (``accounts.google.com`` counts as
+``https://accounts.google.com``); audience (``aud`` string or list)
 must contain the client ID, or, with ``audienceMatchPolicy: MatchAny``, one of the
 audiences; ``exp`` is required and must not be in the past (no leeway); ``nbf``, when
 present, may be up to 5 minutes in the future (go-oidc's clock-skew allowance); the
@@ -16,15 +24,18 @@ header's ``alg`` must be allowed (flags: ``--oidc-signing-algs``, default ``RS25
 structured config: RS/ES/PS 256/384/512); the signature must verify with a JWKS key
 (the key whose ``kid`` matches, or any key when the token names none).
 
-Mapping (``oidc.go``): required claims / ``claimValidationRules`` first; the username
-claim must be a string; when it is ``email`` an ``email_verified`` claim, if present,
-must be ``true``; legacy username prefix: ``--oidc-username-prefix``, or ``<issuer>#``
-when that flag is empty and the claim is not ``email``, or nothing when it is ``-``;
-groups claim: a string or a list of strings, each prefixed; structured ``claimMappings``
-(claim+prefix or CEL expression for username/groups/uid, ``extra`` CEL expressions);
-``userValidationRules`` last. CEL expressions are evaluated with cel-python; an
-expression it cannot parse raises :class:`UnsupportedExpression` (the result is not
-guessed).
+Mapping (``oidc.go``, in its order): a username expression must give a non-empty string (an
+empty username claim is not refused); the username claim must be a string; when it is
+``email`` an ``email_verified`` claim, if present, must be ``true``; legacy username prefix:
+``--oidc-username-prefix``, or ``<issuer>#`` when that flag is empty and the claim is not
+``email``, or nothing when it is ``-``; groups claim: a string or a list of strings, each
+prefixed; structured ``claimMappings`` (claim+prefix or CEL expression for
+username/groups/uid, ``extra`` CEL expressions); a ``jti`` claim adds extra
+``authentication.kubernetes.io/credential-id: JTI=<jti>``; groups/extra expression results
+drop empty strings (``""``/``[]``/null mean none); then required claims
+(``claim``+``requiredValue``), then CEL ``claimValidationRules``, then
+``userValidationRules``. CEL expressions are evaluated with cel-python; an expression it
+cannot parse raises :class:`UnsupportedExpression` (the result is not guessed).
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -174,11 +186,20 @@ def settings_from_flags(flags: Mapping[str, Sequence[str]]) -> JwtAuthenticator 
         prefix = ""
     groups_claim = _last(flags, "oidc-groups-claim")
     groups = Mapping_(groups_claim, _last(flags, "oidc-groups-prefix")) if groups_claim else None
-    rules = []
+    required: dict[str, str] = {}  # a map flag: a repeated key keeps its last value
     for pair in _split(flags.get("oidc-required-claim", ())):
-        key, _, value = pair.partition("=")
-        rules.append(ClaimRule(claim=key, required_value=value))
+        key, equals, value = pair.partition("=")
+        if not equals:  # cliflag MapStringString.Set
+            raise ConfigError(f"--oidc-required-claim {pair!r}: malformed pair, expect string=string")
+        required[key.strip()] = value.strip()
+    rules = [ClaimRule(claim=key, required_value=value) for key, value in required.items()]
     algorithms = tuple(_split(flags.get("oidc-signing-algs", ()))) or FLAG_DEFAULT_ALGORITHMS
+    unsupported = [alg for alg in algorithms if alg not in STRUCTURED_ALGORITHMS]
+    if unsupported:  # oidc.go New: "oidc: unsupported signing alg"
+        raise ConfigError(
+            f"--oidc-signing-algs: unsupported signing alg {unsupported[0]!r} "
+            f"(allowed: {', '.join(STRUCTURED_ALGORITHMS)})"
+        )
     return JwtAuthenticator(
         issuer=issuer,
         audiences=(client_id,),
@@ -190,17 +211,59 @@ def settings_from_flags(flags: Mapping[str, Sequence[str]]) -> JwtAuthenticator 
     )
 
 
-def _mapping(raw: object, where: str) -> Mapping_ | None:
+def _mapping(raw: object, where: str, *, prefixed: bool = False) -> Mapping_ | None:
+    """A claim mapping; ``prefixed`` (username, groups) applies the API server's
+    ``validatePrefixClaimOrExpression`` rules."""
     if raw is None:
         return None
     if not isinstance(raw, Mapping):
         raise ConfigError(f"{where}: must be a mapping")
     prefix = raw.get("prefix")
-    return Mapping_(
+    mapping = Mapping_(
         claim=str(raw.get("claim") or ""),
         prefix=None if prefix is None else str(prefix),
         expression=str(raw.get("expression") or ""),
     )
+    if mapping.claim and mapping.expression:
+        raise ConfigError(f"{where}: claim and expression can't both be set")
+    if prefixed and mapping.expression and mapping.prefix is not None:
+        raise ConfigError(f"{where}.prefix: may not be specified when expression is set")
+    if prefixed and mapping.claim and mapping.prefix is None:
+        raise ConfigError(
+            f"{where}.prefix: prefix is required when claim is set "
+            "(it can be set to an empty string to disable prefixing)"
+        )
+    return mapping
+
+
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+
+
+def _extra(items: Sequence[object], where: str) -> tuple[tuple[str, str], ...]:
+    """``claimMappings.extra`` with the API server's key rules (validation.go
+    ``validateClaimMappings``): domain-prefixed, lowercase, not under k8s.io or
+    kubernetes.io, unique, with a ``valueExpression``."""
+    result: list[tuple[str, str]] = []
+    for index, item in enumerate(items):
+        if not isinstance(item, Mapping):
+            raise ConfigError(f"{where}[{index}]: must be a mapping")
+        key = str(item.get("key") or "")
+        expression = str(item.get("valueExpression") or "")
+        domain, slash, path = key.partition("/")
+        if not slash or not path or len(domain) > 253 or not _DNS_SUBDOMAIN.fullmatch(domain):
+            raise ConfigError(f"{where}[{index}].key: {key!r} must be a domain-prefixed path")
+        if key != key.lower():
+            raise ConfigError(f"{where}[{index}].key: {key!r} must be lowercase")
+        if any(domain == d or domain.endswith("." + d) for d in ("kubernetes.io", "k8s.io")):
+            raise ConfigError(
+                f"{where}[{index}].key: k8s.io, kubernetes.io and their subdomains are reserved"
+            )
+        if any(key == seen for seen, _ in result):
+            raise ConfigError(f"{where}[{index}].key: duplicate key {key!r}")
+        if not expression:
+            raise ConfigError(f"{where}[{index}].valueExpression: required")
+        result.append((key, expression))
+    return tuple(result)
 
 
 def settings_from_config(config: Mapping[str, Any]) -> tuple[JwtAuthenticator, ...]:
@@ -220,14 +283,10 @@ def settings_from_config(config: Mapping[str, Any]) -> tuple[JwtAuthenticator, .
         if not audiences:
             raise ConfigError(f"{where}.issuer.audiences must not be empty")
         mappings = entry.get("claimMappings") or {}
-        username = _mapping(mappings.get("username"), f"{where}.claimMappings.username")
+        username = _mapping(mappings.get("username"), f"{where}.claimMappings.username", prefixed=True)
         if username is None or not (username.claim or username.expression):
             raise ConfigError(f"{where}.claimMappings.username: claim or expression is required")
-        extra = tuple(
-            (str(item.get("key", "")), str(item.get("valueExpression", "")))
-            for item in mappings.get("extra") or ()
-            if isinstance(item, Mapping)
-        )
+        extra = _extra(mappings.get("extra") or (), f"{where}.claimMappings.extra")
         claim_rules = tuple(
             ClaimRule(
                 claim=str(rule.get("claim") or ""),
@@ -250,7 +309,7 @@ def settings_from_config(config: Mapping[str, Any]) -> tuple[JwtAuthenticator, .
                 audience_match_policy=str(issuer.get("audienceMatchPolicy") or ""),
                 algorithms=STRUCTURED_ALGORITHMS,
                 username=username,
-                groups=_mapping(mappings.get("groups"), f"{where}.claimMappings.groups"),
+                groups=_mapping(mappings.get("groups"), f"{where}.claimMappings.groups", prefixed=True),
                 uid=_mapping(mappings.get("uid"), f"{where}.claimMappings.uid"),
                 extra=extra,
                 claim_rules=claim_rules,
@@ -315,6 +374,8 @@ def _pick(claims: Mapping[str, Any], authenticators: Sequence[JwtAuthenticator])
     issuer = claims.get("iss")
     if not isinstance(issuer, str):
         raise _Rejected("the token has no iss claim")
+    if issuer == "accounts.google.com":  # oidc.go untrustedIssuer, go-oidc Verify
+        issuer = "https://accounts.google.com"
     for authenticator in authenticators:
         if authenticator.issuer == issuer:
             return authenticator
@@ -418,6 +479,17 @@ def _strings(value: object, what: str) -> tuple[str, ...]:
     raise _Rejected(f"{what} must be a string or a list of strings")
 
 
+def _cel_strings(value: object, what: str) -> tuple[str, ...]:
+    """A groups/extra expression result (oidc.go ``convertCELValueToStringList``): a string
+    or a list of strings; ``""``, ``[]`` and null mean none and empty items are dropped."""
+    if value is None:
+        return ()
+    return tuple(item for item in _strings(value, what) if item)
+
+
+CREDENTIAL_ID_KEY = "authentication.kubernetes.io/credential-id"
+
+
 def _check_email_verified(claims: Mapping[str, Any]) -> None:
     if "email_verified" in claims and claims["email_verified"] is not True:
         raise _Rejected("email not verified (email_verified is present and not true)")
@@ -425,34 +497,25 @@ def _check_email_verified(claims: Mapping[str, Any]) -> None:
 
 def _map(claims: Mapping[str, Any], authenticator: JwtAuthenticator) -> AuthResult:
     activation = {"claims": dict(claims)}
-    for rule in authenticator.claim_rules:
-        if rule.expression:
-            value = _cel(rule.expression, activation, "claim validation rule")
-            if value is not True and not (isinstance(value, celtypes.BoolType) and bool(value)):
-                raise _Rejected(rule.message or f"claim validation rule {rule.expression!r} failed")
-        else:
-            got = _claim_string(claims, rule.claim, "required")
-            if got != rule.required_value:
-                raise _Rejected(f"required claim {rule.claim!r} value does not match")
     username_map = authenticator.username
     if username_map.expression:
         value = _cel(username_map.expression, activation, "username expression")
         if not isinstance(value, str):
             raise _Rejected("username expression must return a string")
         username = str(value)
+        if not username:  # oidc.go rejects an empty name only from an expression
+            raise _Rejected("empty username via CEL expression is not allowed")
     else:
         username = _claim_string(claims, username_map.claim, "username")
         if username_map.claim == "email":
             _check_email_verified(claims)
         username = (username_map.prefix or "") + username
-    if not username:
-        raise _Rejected("empty username")
     groups: tuple[str, ...] = ()
     if authenticator.groups is not None:
         if authenticator.groups.expression:
             value = _cel(authenticator.groups.expression, activation, "groups expression")
-            groups = _strings(value, "groups expression result")
-        elif authenticator.groups.claim in claims:
+            groups = _cel_strings(value, "groups expression result")
+        elif claims.get(authenticator.groups.claim) is not None:  # JSON null: no groups
             found = _strings(
                 claims[authenticator.groups.claim], f"groups claim {authenticator.groups.claim!r}"
             )
@@ -467,11 +530,24 @@ def _map(claims: Mapping[str, Any], authenticator: JwtAuthenticator) -> AuthResu
         elif authenticator.uid.claim:
             uid = _claim_string(claims, authenticator.uid.claim, "uid")
     extra: dict[str, tuple[str, ...]] = {}
+    jti = claims.get("jti")
+    if isinstance(jti, str) and jti:  # oidc.go getCredentialID
+        extra[CREDENTIAL_ID_KEY] = ("JTI=" + jti,)
     for key, expression in authenticator.extra:
         value = _cel(expression, activation, f"extra {key!r}")
-        values = _strings(value, f"extra {key!r}")
+        values = _cel_strings(value, f"extra {key!r}")
         if values:
             extra[key] = values
+    for rule in authenticator.claim_rules:  # required claims, after the mapping
+        if not rule.expression:
+            got = _claim_string(claims, rule.claim, "required")
+            if got != rule.required_value:
+                raise _Rejected(f"required claim {rule.claim!r} value does not match")
+    for rule in authenticator.claim_rules:  # then the CEL claim validation rules
+        if rule.expression:
+            value = _cel(rule.expression, activation, "claim validation rule")
+            if value is not True and not (isinstance(value, celtypes.BoolType) and bool(value)):
+                raise _Rejected(rule.message or f"claim validation rule {rule.expression!r} failed")
     user = {
         "username": username,
         "uid": uid,

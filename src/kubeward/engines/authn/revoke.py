@@ -12,8 +12,11 @@ and what no RBAC change can remove.
   ``system:authenticated``/``system:unauthenticated`` are everyone.
 * Bindings the API server reconciles at start-up (annotation
   ``rbac.authorization.kubernetes.io/autoupdate: "true"``, and ``system:`` bindings, the
-  bootstrap policy) get their deleted subjects and objects back on restart unless the
-  annotation is first set to ``"false"``.
+  bootstrap policy) are re-created on restart unless the annotation is first set to
+  ``"false"``; reconciliation only adds the bootstrap policy's own subjects back (it runs
+  with ``RemoveExtraSubjects: false``, ``pkg/registry/rbac/rest/storage_rbac.go``), and
+  those are ``system:`` users and groups or kube-system service accounts, so a removed
+  subject of any other name stays removed.
 
 The plan is computed from plain facts (the CLI reads them from the RBAC world), so this
 engine stays independent of the RBAC one.
@@ -144,6 +147,13 @@ def _recreated(binding: BindingFacts) -> bool:
     return flag == "true" or (binding.name.startswith("system:") and flag != "false")
 
 
+def _bootstrap_subject(subject: SubjectFacts) -> bool:
+    """Whether the bootstrap policy could list ``subject`` (and reconciliation restore it)."""
+    if subject.kind == "ServiceAccount":
+        return subject.namespace == "kube-system"
+    return subject.name.startswith("system:")
+
+
 def _kubectl(binding: BindingFacts) -> str:
     kind = binding.kind.lower()
     namespace = f" -n {binding.namespace}" if binding.namespace else ""
@@ -169,12 +179,19 @@ def _change(binding: BindingFacts, target: SubjectFacts) -> Change:
     own = [i for i in binding.matching if _is_target(binding.subjects[i], target)]
     groups = [binding.subjects[i] for i in binding.matching if i not in own]
     notes: list[str] = []
-    recreated = _recreated(binding)
+    recreated = _recreated(binding) and any(
+        _bootstrap_subject(binding.subjects[i]) for i in (own or binding.matching)
+    )
     if recreated:
         notes.append(
             f'the API server reconciles this binding at start-up ({AUTOUPDATE} is not "false"):'
-            f" a deleted binding or removed subject comes back on restart; first run"
+            f" a deleted binding or removed bootstrap subject comes back on restart; first run"
             f" `{_kubectl(binding).format(verb='annotate')} {AUTOUPDATE}=false --overwrite`"
+        )
+    elif _recreated(binding):
+        notes.append(
+            f'the API server re-creates this binding at start-up ({AUTOUPDATE} is not "false")'
+            " with the bootstrap policy's subjects only: the subjects removed here stay removed"
         )
     if own:
         action, command, patch = _removal(binding, own)

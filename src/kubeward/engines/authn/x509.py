@@ -1,12 +1,15 @@
 """X.509 client certificates and PKCS#10 requests, and the identity the API server maps
 them to (``k8s.io/apiserver/pkg/authentication/request/x509``, ``CommonNameUserConversion``):
 
-* user name: the Subject's Common Name; a certificate without one is not a valid user;
+* user name: the Subject's Common Name; a certificate without one is not a valid user.
+  With several CN attributes Go's ``pkix.Name.FillFromRDNSequence`` keeps the *last* one;
 * groups: every Organization (O) of the Subject, in order;
-* UID: the Subject attribute 1.3.6.1.4.1.57683.2 (Kubernetes 1.34 and later);
+* UID: the Subject attribute 1.3.6.1.4.1.57683.2 (feature ``AllowParsingUserUIDFromCertAuth``,
+  beta and on by default from 1.33); ``parseUIDFromCert`` fails authentication when the
+  attribute is repeated or empty (``uid_problem``);
 * client authentication needs the ``clientAuth`` extended key usage when the certificate
   carries an extended key usage extension (the verifier asks for ``ExtKeyUsageClientAuth``);
-  one without the extension at all is accepted by Go's verifier, but we flag it anyway.
+  one without the extension at all is accepted by Go's verifier (``client_auth`` is None).
 
 Engines take bytes, never paths. Nothing here ever returns or prints private key material:
 only certificates and requests are decoded.
@@ -71,6 +74,7 @@ class CertificateInfo:
     signature_hash: str  # "sha256", "sha1", "" (Ed25519)
     client_auth: bool | None  # None: no extended key usage extension at all
     is_request: bool = False
+    uid_problem: str = ""  # why the API server (1.33+) rejects the UID attribute, if it does
 
     @property
     def valid_user(self) -> bool:
@@ -140,17 +144,25 @@ def _client_auth(extensions: x509.Extensions) -> bool | None:
     return ExtendedKeyUsageOID.CLIENT_AUTH in usage or ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE in usage
 
 
-def _identity(subject: x509.Name) -> tuple[str, tuple[str, ...], str]:
+def _identity(subject: x509.Name) -> tuple[str, tuple[str, ...], str, str]:
+    """User (the last CN, as Go keeps), groups, UID and why the UID is rejected."""
     names = _attributes(subject, NameOID.COMMON_NAME)
+    uids = _attributes(subject, UID_OID)
+    uid_problem = ""
+    if len(uids) > 1:
+        uid_problem = f"it has {len(uids)} UID attributes (only one is allowed)"
+    elif uids and not uids[0]:
+        uid_problem = "its UID attribute is empty"
     return (
-        names[0] if names else "",
+        names[-1] if names else "",
         tuple(_attributes(subject, NameOID.ORGANIZATION_NAME)),
-        next(iter(_attributes(subject, UID_OID)), ""),
+        uids[0] if len(uids) == 1 else "",
+        uid_problem,
     )
 
 
 def certificate_info(certificate: x509.Certificate) -> CertificateInfo:
-    user, groups, uid = _identity(certificate.subject)
+    user, groups, uid, uid_problem = _identity(certificate.subject)
     key, key_type, bits = _key(certificate.public_key())
     signature, digest = _signature(certificate)
     try:
@@ -172,11 +184,12 @@ def certificate_info(certificate: x509.Certificate) -> CertificateInfo:
         signature=signature,
         signature_hash=digest,
         client_auth=_client_auth(extensions),
+        uid_problem=uid_problem,
     )
 
 
 def request_info(request: x509.CertificateSigningRequest) -> CertificateInfo:
-    user, groups, uid = _identity(request.subject)
+    user, groups, uid, uid_problem = _identity(request.subject)
     key, key_type, bits = _key(request.public_key())
     signature, digest = _signature(request)
     try:
@@ -199,6 +212,7 @@ def request_info(request: x509.CertificateSigningRequest) -> CertificateInfo:
         signature_hash=digest,
         client_auth=_client_auth(extensions),
         is_request=True,
+        uid_problem=uid_problem,
     )
 
 

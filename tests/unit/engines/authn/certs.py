@@ -1,7 +1,8 @@
 """Build test certificates and CSRs in memory with ``cryptography`` (no committed keys).
 
 ``spec`` mappings (used by the x509 table and the AUTHN control cases) name:
-``cn``, ``o`` (list), ``uid``, ``key`` (``rsa2048``, ``rsa1024``, ``ec256``, ``ed25519``),
+``cn`` (a string, or a list: several CN attributes), ``o`` (list), ``uid`` (string or list),
+``key`` (``rsa2048``, ``rsa1024``, ``ec256``, ``ed25519``),
 ``hash`` (``sha256``, ``sha1``), ``not_before`` (ISO date), ``days``, ``eku``
 (``client``, ``server``, ``none``) and ``csr`` (true: a PKCS#10 request instead).
 """
@@ -37,10 +38,12 @@ def private_key(kind: str) -> PrivateKey:
 
 def _name(spec: Mapping[str, Any]) -> x509.Name:
     attributes = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, org) for org in spec.get("o", ())]
-    if spec.get("cn") is not None:
-        attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, spec["cn"]))
-    if spec.get("uid"):
-        attributes.append(x509.NameAttribute(UID_OID, spec["uid"]))
+    cns = spec.get("cn")
+    for cn in cns if isinstance(cns, list) else ([] if cns is None else [cns]):
+        attributes.append(x509.NameAttribute(NameOID.COMMON_NAME, cn))
+    uids = spec.get("uid")
+    for uid in uids if isinstance(uids, list) else ([uids] if uids else []):
+        attributes.append(x509.NameAttribute(UID_OID, uid))
     return x509.Name(attributes)
 
 
@@ -100,7 +103,7 @@ def build_pem(spec: Mapping[str, Any]) -> bytes:
         .public_key(key.public_key())
         .serial_number(int(spec.get("serial", 4242)))
         .not_valid_before(start)
-        .not_valid_after(start + timedelta(days=int(spec.get("days", 365))))
+        .not_valid_after(start + timedelta(days=float(spec.get("days", 365))))
     )
     eku = _eku(spec)
     if eku is not None:

@@ -21,7 +21,7 @@ TABLE = yaml.safe_load((Path(__file__).parents[3] / "data/authn/x509/certificate
 
 def _facts(info: x509.CertificateInfo) -> dict[str, Any]:
     facts = info.to_dict()
-    facts.update(key_bits=info.key_bits, is_request=info.is_request)
+    facts.update(key_bits=info.key_bits, is_request=info.is_request, uid_problem=info.uid_problem)
     return facts
 
 

@@ -68,12 +68,19 @@ def test_the_personal_cut_leaves_the_group_and_says_so() -> None:
 
 
 def test_reconciled_bindings_say_to_turn_autoupdate_off_first() -> None:
-    change = next(c for c in _plan("User:dave", []).changes if c.binding.name == "system:dave-node")
+    plan = _plan("User:system:kube-scheduler", [])
+    change = next(c for c in plan.changes if c.binding.name == "system:kube-scheduler")
     assert any(
-        "kubectl annotate clusterrolebinding system:dave-node"
+        "kubectl annotate clusterrolebinding system:kube-scheduler"
         " rbac.authorization.kubernetes.io/autoupdate=false --overwrite" in note
         for note in change.notes
     )
+
+
+def test_reconciliation_does_not_restore_a_non_bootstrap_subject() -> None:
+    change = next(c for c in _plan("User:dave", []).changes if c.binding.name == "system:dave-node")
+    assert change.cuts_off
+    assert any("the subjects removed here stay removed" in note for note in change.notes)
 
 
 def test_masters_is_a_blocker_and_the_workaround_explains_ca_rotation() -> None:
