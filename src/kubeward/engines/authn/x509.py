@@ -162,57 +162,42 @@ def _identity(subject: x509.Name) -> tuple[str, tuple[str, ...], str, str]:
 
 
 def certificate_info(certificate: x509.Certificate) -> CertificateInfo:
-    user, groups, uid, uid_problem = _identity(certificate.subject)
-    key, key_type, bits = _key(certificate.public_key())
-    signature, digest = _signature(certificate)
-    try:
-        extensions = certificate.extensions
-    except ValueError:
-        extensions = x509.Extensions([])
-    return CertificateInfo(
-        user=user,
-        groups=groups,
-        uid=uid,
-        subject=certificate.subject.rfc4514_string(),
+    return _info(
+        certificate,
         issuer=certificate.issuer.rfc4514_string(),
         serial=format(certificate.serial_number, "x"),
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
-        key=key,
-        key_type=key_type,
-        key_bits=bits,
-        signature=signature,
-        signature_hash=digest,
-        client_auth=_client_auth(extensions),
-        uid_problem=uid_problem,
     )
 
 
 def request_info(request: x509.CertificateSigningRequest) -> CertificateInfo:
-    user, groups, uid, uid_problem = _identity(request.subject)
-    key, key_type, bits = _key(request.public_key())
-    signature, digest = _signature(request)
+    return _info(request, issuer="", serial="", not_before=None, not_after=None, is_request=True)
+
+
+def _info(signed: x509.Certificate | x509.CertificateSigningRequest, **fields: Any) -> CertificateInfo:
+    """What a certificate and a request have in common: the identity, key, signature and
+    clientAuth; ``fields`` adds what only a certificate has."""
+    user, groups, uid, uid_problem = _identity(signed.subject)
+    key, key_type, bits = _key(signed.public_key())
+    signature, digest = _signature(signed)
     try:
-        extensions = request.extensions
+        extensions = signed.extensions
     except ValueError:
         extensions = x509.Extensions([])
     return CertificateInfo(
         user=user,
         groups=groups,
         uid=uid,
-        subject=request.subject.rfc4514_string(),
-        issuer="",
-        serial="",
-        not_before=None,
-        not_after=None,
+        subject=signed.subject.rfc4514_string(),
         key=key,
         key_type=key_type,
         key_bits=bits,
         signature=signature,
         signature_hash=digest,
         client_auth=_client_auth(extensions),
-        is_request=True,
         uid_problem=uid_problem,
+        **fields,
     )
 
 
