@@ -506,7 +506,7 @@ def unselected_workload(snapshot: Snapshot, settings: Settings) -> Iterator[Find
             workload.ref,
             workload.source.origin,
             "not-selected-by-any-network-policy",
-            f"{workload.ref.kind} {workload.ref.name!r} is selected by no NetworkPolicy: its pods accept"
+            f"{workload.ref.named} is selected by no NetworkPolicy: its pods accept"
             " connections from, and open them to, every pod and every address",
             paths=((*workload.location.metadata, "labels"),),
         )
@@ -874,8 +874,8 @@ def internet_ingress(snapshot: Snapshot, settings: Settings) -> Iterator[Finding
                 policy,
                 _origin(snapshot, policy),
                 "internet-ingress-to-non-edge-workload",
-                f"{policy.kind} {policy.name!r} admits every {family} internet address to"
-                f" {workload.ref.kind} {workload.ref.name!r}, which is not an edge workload,"
+                f"{policy.named} admits every {family} internet address to"
+                f" {workload.ref.named}, which is not an edge workload,"
                 f" {_connections_text(ports) if ports else 'on ports that differ by address range'}",
                 paths=tuple(_rule_path(rule.direction, rule.index) for rule in policy_rules),
                 why=tuple(str(rule) for rule in policy_rules),
@@ -1011,7 +1011,7 @@ def egress_without_dns(snapshot: Snapshot, settings: Settings) -> Iterator[Findi
             policy,
             obj.origin if obj is not None else None,
             "egress-without-dns",
-            f"{policy.kind} {policy.name!r} isolates egress of {names}, and no policy lets them reach"
+            f"{policy.named} isolates egress of {names}, and no policy lets them reach"
             " kube-dns on UDP and TCP 53",
             paths=(("spec", "egress") if "egress" in spec else ("spec", "policyTypes"),),
             why=tuple(
@@ -1108,8 +1108,7 @@ def invalid_policy(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             ref,
             _origin(snapshot, ref),
             "invalid-network-policy",
-            f"{ref.kind} {ref.name!r} would be rejected by the API server, so it is not in force: "
-            + "; ".join(messages),
+            f"{ref.named} would be rejected by the API server, so it is not in force: " + "; ".join(messages),
             paths=tuple(tuple(problem.path) for problem in problems if problem.path),
         )
 
@@ -1142,7 +1141,7 @@ def policy_warnings(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]
                 problem.ref,
                 _origin(snapshot, problem.ref),
                 "network-policy-warning",
-                f"{problem.ref.kind} {problem.ref.name!r}: {problem.message}",
+                f"{problem.ref.named}: {problem.message}",
                 paths=(tuple(problem.path),) if problem.path else (),
                 key=f"{'.'.join(map(str, problem.path))}: {problem.message}",
             )

@@ -109,7 +109,7 @@ def default_namespace(snapshot: Snapshot, settings: Settings) -> Iterator[Findin
                 workload.ref,
                 workload.source.origin,
                 "default-namespace",
-                f"{workload.ref.kind} {workload.ref.name!r} runs in the default namespace",
+                f"{workload.ref.named} runs in the default namespace",
                 paths=(("metadata", "namespace"),),
             )
 
@@ -166,14 +166,9 @@ def system_namespace_workloads(snapshot: Snapshot, settings: Settings) -> Iterat
     ``system-cluster-critical``/``system-node-critical``."""
     for workload in snapshot.workloads:
         if workload.namespace == "kube-public":
-            detail = (
-                f"{workload.ref.kind} {workload.ref.name!r} runs in kube-public, which every user can read"
-            )
+            detail = f"{workload.ref.named} runs in kube-public, which every user can read"
         elif workload.namespace == "kube-system" and not _system_markers(workload):
-            detail = (
-                f"{workload.ref.kind} {workload.ref.name!r} runs in kube-system but carries no mark of a"
-                " platform component"
-            )
+            detail = f"{workload.ref.named} runs in kube-system but carries no mark of a platform component"
         else:
             continue
         yield Finding(
@@ -454,6 +449,6 @@ def missing_namespace(snapshot: Snapshot, settings: Settings) -> Iterator[Findin
                 ref,
                 origin,
                 "namespace-does-not-exist",
-                f"{ref.kind} {ref.name!r} is in namespace {ref.namespace!r}, which does not exist",
+                f"{ref.named} is in namespace {ref.namespace!r}, which does not exist",
                 paths=(("metadata", "namespace"),),
             )

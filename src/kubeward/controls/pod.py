@@ -143,10 +143,6 @@ def _tenant_namespace_refs(snapshot: Snapshot, settings: Settings) -> Iterable[O
     return [namespace.ref for namespace in _tenant_namespaces(snapshot, settings)]
 
 
-def _name(workload: Workload) -> str:
-    return f"{workload.ref.kind} {workload.ref.name!r}"
-
-
 # --- namespace policy: enforce, audit, warn ---------------------------------------------
 
 
@@ -221,7 +217,7 @@ def template_violates_enforce(snapshot: Snapshot, settings: Settings) -> Iterato
             workload.ref,
             workload.source.origin,
             "template-violates-enforced-pod-security",
-            f'{_name(workload)}: its pods would violate PodSecurity "{enforce.policy}" enforced'
+            f'{workload.ref.named}: its pods would violate PodSecurity "{enforce.policy}" enforced'
             f" {in_namespace(workload.namespace)} and be rejected:"
             f" {admission.forbidden_detail(enforce.violations)}",
             paths=(workload.spec_path,),
@@ -275,7 +271,7 @@ def violates_audit_or_warn(snapshot: Snapshot, settings: Settings) -> Iterator[F
                 workload.ref,
                 workload.source.origin,
                 "violates-pod-security-" + "-and-".join(result.mode for result in results),
-                f'{_name(workload)} would violate PodSecurity "{policy}" ({names}'
+                f'{workload.ref.named} would violate PodSecurity "{policy}" ({names}'
                 f" {in_namespace(workload.namespace)}): {admission.forbidden_detail(violations)}",
                 paths=(workload.spec_path,),
                 why=(f"{names} policy from the {item.origin}", *_evidence(violations)),
@@ -417,7 +413,7 @@ def fails_baseline_unenforced(snapshot: Snapshot, settings: Settings) -> Iterato
                 workload.ref,
                 workload.source.origin,
                 "fails-baseline-unenforced",
-                f'{_name(workload)} violates PodSecurity "{_BASELINE}":'
+                f'{workload.ref.named} violates PodSecurity "{_BASELINE}":'
                 f" {admission.forbidden_detail(violations)}",
                 paths=(workload.spec_path,),
                 why=(_unenforced_why(item), *_evidence(violations)),
@@ -458,7 +454,7 @@ def fails_restricted_unenforced(snapshot: Snapshot, settings: Settings) -> Itera
                 workload.ref,
                 workload.source.origin,
                 "fails-restricted-unenforced",
-                f'{_name(workload)} violates PodSecurity "{_RESTRICTED}":'
+                f'{workload.ref.named} violates PodSecurity "{_RESTRICTED}":'
                 f" {admission.forbidden_detail(violations)}",
                 paths=(workload.spec_path,),
                 why=(_unenforced_why(item), *_evidence(violations)),
@@ -518,8 +514,8 @@ def writable_root_filesystem(snapshot: Snapshot, settings: Settings) -> Iterator
                 workload.ref,
                 workload.source.origin,
                 "writable-root-filesystem",
-                f"{_name(workload)}: {_containers(writable)} do{'es' if len(writable) == 1 else ''} not set"
-                " securityContext.readOnlyRootFilesystem=true",
+                f"{workload.ref.named}: {_containers(writable)} do{'es' if len(writable) == 1 else ''}"
+                " not set securityContext.readOnlyRootFilesystem=true",
                 paths=tuple(_security_context_path(workload, c, "readOnlyRootFilesystem") for c in writable),
             )
 
@@ -585,7 +581,7 @@ def unpinned_image_tag(snapshot: Snapshot, settings: Settings) -> Iterator[Findi
                 workload.ref,
                 workload.source.origin,
                 "image-latest-or-untagged",
-                f"{_name(workload)}: "
+                f"{workload.ref.named}: "
                 + "; ".join(f"container {c.name!r} image {image!r} {what}" for c, image, what in found),
                 paths=tuple((*workload.spec_path, *c.path, "image") for c, _, _ in found),
             )
@@ -624,7 +620,7 @@ def image_without_digest(snapshot: Snapshot, settings: Settings) -> Iterator[Fin
                 workload.ref,
                 workload.source.origin,
                 "image-without-digest",
-                f"{_name(workload)}: "
+                f"{workload.ref.named}: "
                 + "; ".join(f"container {c.name!r} image {image!r} has no digest" for c, image in found),
                 paths=tuple((*workload.spec_path, *c.path, "image") for c, _ in found),
             )
@@ -677,7 +673,7 @@ def unneeded_token(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             workload.ref,
             workload.source.origin,
             "unneeded-service-account-token",
-            f"{_name(workload)} gets the token of ServiceAccount {name!r} {in_namespace(namespace)},"
+            f"{workload.ref.named} gets the token of ServiceAccount {name!r} {in_namespace(namespace)},"
             " which no binding grants anything",
             paths=((*workload.spec_path, "automountServiceAccountToken"),),
             why=(
@@ -809,7 +805,7 @@ def sensitive_host_path_mount(snapshot: Snapshot, settings: Settings) -> Iterato
                 workload.ref,
                 workload.source.origin,
                 "sensitive-host-path",
-                f"{_name(workload)}: volume {volume_name!r} mounts host path {path!r}"
+                f"{workload.ref.named}: volume {volume_name!r} mounts host path {path!r}"
                 f" ({'; '.join(f'{s}: {what}' for s, what in exposed)}) {where}",
                 paths=((*workload.spec_path, "volumes", index, "hostPath", "path"),),
                 key=volume_name,
@@ -854,7 +850,7 @@ def privileged_with_host_namespaces(snapshot: Snapshot, settings: Settings) -> I
             workload.ref,
             workload.source.origin,
             "privileged-with-host-namespaces",
-            f"{_name(workload)}: {_containers(privileged)} run{'s' if len(privileged) == 1 else ''}"
+            f"{workload.ref.named}: {_containers(privileged)} run{'s' if len(privileged) == 1 else ''}"
             f" privileged in a pod that shares the node's {_and([what for _, what in shared])} namespace"
             f"{'s' if len(shared) > 1 else ''} ({', '.join(f'{field}=true' for field, _ in shared)})",
             paths=(

@@ -651,7 +651,7 @@ def wildcard_rules(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
                 role.ref,
                 role.obj.origin,
                 "wildcard-rule",
-                f"{role.ref.kind} {role.ref.name!r} uses wildcards ({'; '.join(parts)}): it grants "
+                f"{role.ref.named} uses wildcards ({'; '.join(parts)}): it grants "
                 + "; ".join(_WILDCARD_GAINS[field] for field in fields),
                 paths=tuple(paths),
             )
@@ -1566,7 +1566,7 @@ def default_service_account_used(snapshot: Snapshot, settings: Settings) -> Iter
             workload.ref,
             workload.source.origin,
             "runs-as-privileged-default-service-account",
-            f"{workload.ref.kind} {workload.ref.name!r} {how}, so it runs as ServiceAccount"
+            f"{workload.ref.named} {how}, so it runs as ServiceAccount"
             f" {namespace}/default with its token mounted, and that account holds {roles}",
             paths=((*workload.spec_path, path[0] if path else "serviceAccountName"),),
             why=tuple(f"{b.ref.label} binds {b.role_kind} {b.role_name} to {s}" for b, s in grants),
@@ -1607,7 +1607,7 @@ def missing_role(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             binding.ref,
             binding.obj.origin,
             "role-does-not-exist" if valid else "invalid-role-ref",
-            f"{binding.ref.kind} {binding.ref.name!r}: {problem}"
+            f"{binding.ref.named}: {problem}"
             + ("; it grants nothing until a role of that name is created" if valid else ""),
             paths=(("roleRef",),),
         )
@@ -1650,7 +1650,7 @@ def missing_service_account(snapshot: Snapshot, settings: Settings) -> Iterator[
             if subject.kind == "ServiceAccount" and not namespace:
                 reason = "service-account-subject-without-namespace"
                 detail = (
-                    f"{binding.ref.kind} {binding.ref.name!r} names ServiceAccount {name!r} without a"
+                    f"{binding.ref.named} names ServiceAccount {name!r} without a"
                     " namespace, which matches nobody in a ClusterRoleBinding"
                 )
             elif name == "default" or snapshot.get(SERVICE_ACCOUNT, namespace, name) is not None:
@@ -1658,7 +1658,7 @@ def missing_service_account(snapshot: Snapshot, settings: Settings) -> Iterator[
             else:
                 reason = "service-account-does-not-exist"
                 detail = (
-                    f"{binding.ref.kind} {binding.ref.name!r} binds {binding.role_kind} {binding.role_name}"
+                    f"{binding.ref.named} binds {binding.role_kind} {binding.role_name}"
                     f" to ServiceAccount {namespace}/{name}, which does not exist: whoever creates it"
                     " holds the role"
                 )
@@ -1734,8 +1734,7 @@ def unbound_role(snapshot: Snapshot, settings: Settings) -> Iterator[Finding]:
             role.ref,
             role.obj.origin,
             "role-bound-to-nobody",
-            f"{role.ref.kind} {role.ref.name!r}: no binding {scope} refers to it and no aggregated"
-            " ClusterRole selects it",
+            f"{role.ref.named}: no binding {scope} refers to it and no aggregated ClusterRole selects it",
         )
 
 
@@ -1936,7 +1935,7 @@ def workload_token_reaches_cluster_admin(snapshot: Snapshot, settings: Settings)
             workload.ref,
             workload.source.origin,
             "token-reaches-cluster-admin",
-            f"{workload.ref.kind} {workload.ref.name!r} runs as {subject} with its token mounted, and that"
+            f"{workload.ref.named} runs as {subject} with its token mounted, and that"
             f" account {'is cluster-admin' if steps == 1 else f'can become cluster-admin in {steps} steps'}:"
             f" {chain}",
             paths=(field_path,),

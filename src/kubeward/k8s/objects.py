@@ -105,6 +105,11 @@ class ObjectRef:
         return f"{self.namespace}/{name}" if self.namespace else name
 
     @property
+    def named(self) -> str:
+        """``Kind 'name'``: how a finding's message names its own object."""
+        return f"{self.kind} {self.name!r}"
+
+    @property
     def label(self) -> str:
         """``Kind namespace/name``, without the API group: how messages name an object."""
         return f"{self.kind} {self.qualified_name}"
