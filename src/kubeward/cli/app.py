@@ -43,29 +43,22 @@ def cli() -> None:
 def _register() -> None:
     from kubeward.cli import (
         authn,
-        authn_certs,
-        authn_identities,
-        authn_oidc,
+        authn_certs,  # noqa: F401  (adds its commands to a group when imported)
+        authn_identities,  # noqa: F401  (adds its commands to a group when imported)
+        authn_oidc,  # noqa: F401  (adds its commands to a group when imported)
         catalogue,
         cluster_role,
         netpol,
-        netpol_generate,
+        netpol_generate,  # noqa: F401  (adds its commands to a group when imported)
         pods,
-        pods_harden,
-        pods_psp,
+        pods_harden,  # noqa: F401  (adds its commands to a group when imported)
+        pods_psp,  # noqa: F401  (adds its commands to a group when imported)
         rbac,
         scan,
     )
 
-    cli.add_command(scan.scan)
-    cli.add_command(rbac.rbac)
-    cli.add_command(pods.pods)
-    cli.add_command(netpol.netpol)
-    cli.add_command(authn.authn)
-    del authn_certs  # imported for the command it adds to the authn group
-    del authn_identities  # adds revoke-plan and issue to the authn group
-    del pods_psp, pods_harden, netpol_generate  # imported for the commands they add to their groups
-    del authn_oidc  # adds whoami to the authn group
+    for group in (scan.scan, rbac.rbac, pods.pods, netpol.netpol, authn.authn):
+        cli.add_command(group)
     cli.add_command(catalogue.controls)
     cli.add_command(catalogue.explain)
     cli.add_command(cluster_role.cluster_role)
